@@ -1,0 +1,65 @@
+// Compiles one training step — forward, loss, backward, optimizer update — into one ONNX model:
+// inputs are the parameters, the optimizer state, the batch, `lr` and `step`; outputs are `loss`,
+// anything extra the network reports, and the next value of every parameter and state tensor.
+import { gradients } from "./autodiff.js";
+import type { MaskSpec, ParamSpec } from "./builder.js";
+import { Builder } from "./builder.js";
+import type { Value } from "./graph.js";
+import { encodeModel } from "./onnx-codec.js";
+import type { OptimizerConfig } from "./optimizers.js";
+import { optimizerStep } from "./optimizers.js";
+
+/** What a network gives the step compiler: its scalar loss and any values to fetch beside it. */
+export interface Objective {
+  loss: Value;
+  extra?: Record<string, Value>;
+}
+
+/** A tensor carried from one step to the next: fed as `input`, fetched as `output`. */
+export interface Carry {
+  input: string;
+  output: string;
+  shape: number[];
+  isState: boolean;
+}
+
+export interface CompiledStep {
+  model: Uint8Array;
+  params: ParamSpec[];
+  masks: MaskSpec[];
+  carries: Carry[];
+  /** Names of the batch inputs the network declared (its data, labels, ...). */
+  dataInputs: string[];
+}
+
+/** Builds and serialises the training step of the network `build` describes. */
+export function compileTrainingStep(
+  build: (b: Builder) => Objective,
+  optimizer: OptimizerConfig,
+  floatType: "float32" | "float64" = "float32",
+): CompiledStep {
+  const b = new Builder("train_step", "train", floatType);
+  const { loss, extra } = build(b);
+  const g = b.graph;
+  const declared = new Set([...b.params.map((p) => p.name), ...b.masks.map((m) => m.name)]);
+  const dataInputs = g.inputs.filter((v) => !declared.has(v.name)).map((v) => v.name);
+
+  const paramValues = b.params.map((p) => g.inputs.find((v) => v.name === p.name)!);
+  const grads = gradients(loss, paramValues);
+  const lr = g.input("lr", floatType, []);
+  const step = g.input("step", floatType, []);
+  const updates = optimizerStep(
+    optimizer,
+    b.params.map((p, i) => ({ param: paramValues[i], grad: grads[i], decay: p.decay })),
+    lr,
+    step,
+  );
+
+  g.output(loss, "loss");
+  for (const [name, v] of Object.entries(extra ?? {})) g.output(v, name);
+  const carries: Carry[] = updates.map((u) => {
+    const out = g.output(u.next, `${u.input.name}.next`);
+    return { input: u.input.name, output: out.name, shape: u.input.shape as number[], isState: u.isState };
+  });
+  return { model: encodeModel(g), params: b.params, masks: b.masks, carries, dataInputs };
+}

@@ -1,0 +1,56 @@
+// The only module that imports onnxruntime-node: everything else speaks the project's Tensor.
+import ort from "onnxruntime-node";
+import type { Runtime, Session, SessionOptions } from "./runtime.js";
+import type { DType, Tensor } from "./tensor.js";
+
+function toOrt(t: Tensor): ort.Tensor {
+  return new ort.Tensor(t.dtype, t.data as never, t.dims as number[]);
+}
+
+function fromOrt(t: ort.Tensor): Tensor {
+  const dtype = t.type as DType;
+  if (!["float32", "float64", "int64", "bool", "string"].includes(dtype)) {
+    throw new Error(`runtime returned an unsupported tensor type '${t.type}'`);
+  }
+  return { dtype, dims: [...t.dims], data: t.data as Tensor["data"] };
+}
+
+class OrtSession implements Session {
+  constructor(private readonly session: ort.InferenceSession) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Record<string, Tensor>, fetch?: readonly string[]): Promise<Record<string, Tensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+    const out = fetch ? await this.session.run(ortFeeds, fetch as string[]) : await this.session.run(ortFeeds);
+    const result: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(out)) result[name] = fromOrt(t as ort.Tensor);
+    return result;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** ONNX Runtime (native, CPU execution provider). */
+export class OnnxRuntime implements Runtime {
+  async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
+    const session = await ort.InferenceSession.create(model, {
+      executionProviders: ["cpu"],
+      intraOpNumThreads: options.threads ?? 0,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: options.optimization ?? "all",
+      extra: { session: { intra_op: { allow_spinning: options.spinning === false ? "0" : "1" } } },
+    });
+    return new OrtSession(session);
+  }
+}
