@@ -3,7 +3,7 @@
 // single ONNX operator of the same name) how it is emitted. The builder functions below the table
 // are the only way the rest of the engine creates nodes.
 import type { DType, Tensor } from "../runtime/tensor.js";
-import type { Attrs, Dim, Graph, Node, Shape } from "./graph.js";
+import type { Attrs, Dim, Node, Shape } from "./graph.js";
 import { Value } from "./graph.js";
 import { broadcastShapes, normAxis, reductionAxes, sameShape } from "./shape.js";
 

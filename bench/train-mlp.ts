@@ -1,0 +1,108 @@
+// npm run bench:train — training throughput of an MLP 784-256-10 (ReLU, softmax cross-entropy, SGD,
+// batch 128) on synthetic data: OpenMaaS against PyTorch, same data and loop, measured in the same
+// run, for 1 and 2 threads. Prints a table and writes it to docs/benchmarks.md.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Random } from "../src/engine/random.js";
+import { Model } from "../src/models/model.js";
+import { machine, median, replaceSection } from "./report.js";
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 25_600);
+const COLUMNS = 784;
+const HIDDEN = 256;
+const CLASSES = 10;
+const BATCH = 128;
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 4);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const LR = 0.01;
+const PYTHON = "/usr/bin/python3";
+
+/** Gaussian features; labels from a fixed random linear map, so there is something to learn. */
+function syntheticData() {
+  const rng = new Random(7);
+  const features = new Float32Array(ROWS * COLUMNS);
+  for (let i = 0; i < features.length; i++) features[i] = rng.normal();
+  const map = Float32Array.from({ length: COLUMNS * CLASSES }, () => rng.normal());
+  const target = new Float32Array(ROWS);
+  for (let r = 0; r < ROWS; r++) {
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let k = 0; k < CLASSES; k++) {
+      let s = 0;
+      for (let j = 0; j < COLUMNS; j++) s += features[r * COLUMNS + j] * map[j * CLASSES + k];
+      if (s > bestScore) [best, bestScore] = [k, s];
+    }
+    target[r] = best;
+  }
+  return { features, rows: ROWS, columns: COLUMNS, target };
+}
+
+/** Steady-state samples/s: the median over epochs after the first (which pays for warm-up). */
+const steady = (rates: number[]): number => median(rates.length > 1 ? rates.slice(1) : rates);
+
+async function openmaas(data: ReturnType<typeof syntheticData>, threads: number): Promise<number> {
+  const model = await Model.fit(
+    {
+      model: { kind: "mlp", hidden: [HIDDEN], activation: "relu" },
+      task: "classification",
+      classes: CLASSES,
+      training: { epochs: EPOCHS, batchSize: BATCH, lr: LR, optimizer: "sgd", validationSplit: 0.02, earlyStopping: false, threads },
+    },
+    data,
+  );
+  return steady(model.history.map((h) => h.samplesPerSecond));
+}
+
+function pytorch(dataPath: string, threads: number): { rate: number; version: string } {
+  const out = execFileSync(PYTHON, [
+    "bench/peers/train_mlp.py",
+    ...["--data", dataPath, "--rows", String(ROWS), "--columns", String(COLUMNS), "--hidden", String(HIDDEN)],
+    ...["--classes", String(CLASSES), "--epochs", String(EPOCHS), "--batch", String(BATCH), "--lr", String(LR), "--threads", String(threads)],
+  ]).toString();
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { samplesPerSecond: number[]; torch: string };
+  return { rate: steady(r.samplesPerSecond), version: r.torch };
+}
+
+async function main(): Promise<void> {
+  const data = syntheticData();
+  mkdirSync("bench/.out", { recursive: true });
+  const dataPath = "bench/.out/mlp-data";
+  writeFileSync(`${dataPath}.x`, data.features);
+  writeFileSync(`${dataPath}.y`, BigInt64Array.from(data.target, (v) => BigInt(v)));
+
+  const rows: string[] = [];
+  let torchVersion = "";
+  for (const threads of [1, 2]) {
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      // Interleaved, so both see the same machine load.
+      ours.push(await openmaas(data, threads));
+      const t = pytorch(dataPath, threads);
+      theirs.push(t.rate);
+      torchVersion = t.version;
+    }
+    const a = median(ours);
+    const b = median(theirs);
+    const row = `| ${threads} | ${Math.round(a).toLocaleString("en")} | ${Math.round(b).toLocaleString("en")} | ${(a / b).toFixed(2)}x |`;
+    rows.push(row);
+    console.log(row);
+  }
+
+  const table = [
+    `MLP ${COLUMNS}-${HIDDEN}-${CLASSES}, ReLU, softmax cross-entropy, SGD (lr ${LR}), batch ${BATCH}, ${ROWS.toLocaleString("en")} synthetic rows,`,
+    `${EPOCHS} epochs per run (first epoch excluded as warm-up), median of ${REPEATS} interleaved runs. Samples/s counts`,
+    "training steps only (shuffle, batch gathering, forward, backward, update), the same loop on both sides.",
+    `Peer: PyTorch ${torchVersion} (Debian python3-torch), \`torch.set_num_threads\` = threads. Command: \`npm run bench:train\`.`,
+    "",
+    `Machine: ${machine()}.`,
+    "",
+    "| threads | OpenMaaS samples/s | PyTorch samples/s | OpenMaaS / PyTorch |",
+    "|---:|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+  replaceSection("docs/benchmarks.md", "train-mlp", "Training speed: MLP", table);
+  console.log("\nwritten to docs/benchmarks.md");
+}
+
+await main();

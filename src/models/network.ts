@@ -1,0 +1,62 @@
+// The model families as graphs: the network body (linear, logistic, MLP), its loss for training and
+// its prediction head for inference, all built by the same code in every mode of the Builder.
+import type { Builder } from "../engine/builder.js";
+import type { Value } from "../engine/graph.js";
+import { argmax, concat, meanSquaredError, sigmoid, sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy, squeeze, sub } from "../engine/ops.js";
+import type { ModelSpec, Task } from "./spec.js";
+
+/** The shape of the problem a network is built for. */
+export interface Problem {
+  task: Task;
+  features: number;
+  /** Classes for classification (2 = binary, with one sigmoid output); 1 for regression. */
+  classes: number;
+}
+
+/** Name of the feature-matrix input of the engine-level graphs ([N, features] float). */
+export const FEATURES_INPUT = "features";
+/** Name of the target input of the training graph. */
+export const TARGET_INPUT = "target";
+
+/** Width of the network's last layer: one output for regression and binary, K for K classes. */
+export function outputWidth(p: Problem): number {
+  return p.task === "classification" && p.classes > 2 ? p.classes : 1;
+}
+
+/** The network body: raw features in, raw outputs (regression values or class logits) out. */
+export function body(b: Builder, spec: ModelSpec, p: Problem, x: Value): Value {
+  let h = x;
+  if (spec.kind === "mlp") {
+    const init = spec.activation === "relu" || spec.activation === "gelu" ? "he" : "xavier";
+    spec.hidden.forEach((units, i) => {
+      h = b.activation(b.dense(h, units, `hidden${i}`, init), spec.activation);
+      h = b.dropout(h, spec.dropout, `hidden${i}.dropout`);
+    });
+  }
+  return b.dense(h, outputWidth(p), "output");
+}
+
+/** The target input and the loss of the network's raw outputs against it. */
+export function loss(b: Builder, p: Problem, out: Value, classWeights?: Float32Array): Value {
+  const g = b.graph;
+  if (p.task === "regression") return meanSquaredError(out, g.input(TARGET_INPUT, g.floatType, ["batch", 1]));
+  if (p.classes === 2) return sigmoidBinaryCrossEntropy(out, g.input(TARGET_INPUT, g.floatType, ["batch", 1]));
+  const weights = classWeights ? g.constant({ dtype: g.floatType, dims: [p.classes], data: classWeights }, "class_weights") : undefined;
+  return softmaxCrossEntropy(out, g.input(TARGET_INPUT, "int64", ["batch"]), weights);
+}
+
+/** What a model answers: `prediction` [N] (a value, or a class index) and, for classifiers, `probabilities` [N, K]. */
+export interface Head {
+  prediction: Value;
+  probabilities?: Value;
+}
+
+export function head(p: Problem, out: Value): Head {
+  if (p.task === "regression") return { prediction: squeeze(out, [1]) };
+  let probabilities: Value;
+  if (p.classes === 2) {
+    const q = sigmoid(out); // P(class 1); class 0 gets 1 - q
+    probabilities = concat([sub(1, q), q], 1);
+  } else probabilities = softmax(out, 1);
+  return { prediction: argmax(probabilities, 1), probabilities };
+}

@@ -1,0 +1,55 @@
+// The model and training spec: one schema, shared by the TypeScript API, the CLI and the service.
+import { z } from "zod";
+
+export const ActivationSchema = z.enum(["relu", "tanh", "sigmoid", "gelu", "identity"]);
+
+export const ModelSpecSchema = z.object({
+  /** linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers. */
+  kind: z.enum(["linear", "logistic", "mlp"]),
+  /** Hidden layer widths (mlp only). */
+  hidden: z.array(z.number().int().positive()).min(1).default([64]),
+  /** Hidden activation (mlp only). */
+  activation: ActivationSchema.default("relu"),
+  /** Dropout rate after each hidden layer while training (mlp only). */
+  dropout: z.number().min(0).lt(1).default(0),
+});
+
+export const OptimizerSchema = z.enum(["sgd", "momentum", "nesterov", "adam", "adamw"]);
+
+export const ScheduleSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("constant") }),
+  z.object({ kind: z.literal("step"), everyEpochs: z.number().int().positive(), gamma: z.number().positive().default(0.1) }),
+  z.object({ kind: z.literal("cosine"), minLr: z.number().min(0).default(0) }),
+]);
+
+export const TrainingSpecSchema = z.object({
+  /** Maximum epochs (early stopping may end sooner). */
+  epochs: z.number().int().positive().default(100),
+  batchSize: z.number().int().positive().default(32),
+  lr: z.number().positive().default(0.01),
+  optimizer: OptimizerSchema.default("adam"),
+  /** Momentum coefficient for momentum / nesterov. */
+  momentum: z.number().min(0).lt(1).default(0.9),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  /** L2 penalty (sgd, momentum, adam) or decoupled decay (adamw); applies to weights, not biases. */
+  weightDecay: z.number().min(0).default(0),
+  schedule: ScheduleSchema.default({ kind: "constant" }),
+  /** Fraction of rows held out (stratified for classification) to monitor and early-stop on. */
+  validationSplit: z.number().min(0).lt(1).default(0.2),
+  /** Stop after `patience` epochs without a validation-loss improvement of more than `minDelta`, and restore the best epoch. */
+  earlyStopping: z
+    .union([z.literal(false), z.object({ patience: z.number().int().positive().default(10), minDelta: z.number().min(0).default(0) })])
+    .default({ patience: 10, minDelta: 0 }),
+  /** Per-class loss weights: "balanced" (n / (k * count)) or none. */
+  classWeights: z.enum(["none", "balanced"]).default("none"),
+  seed: z.number().int().min(0).default(42),
+  /** Threads for ONNX Runtime's operator pool; 0 lets it choose. */
+  threads: z.number().int().min(0).default(0),
+});
+
+export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
+export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
+export type TrainingSpecInput = z.input<typeof TrainingSpecSchema>;
+export type Task = "regression" | "classification";
