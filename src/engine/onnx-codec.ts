@@ -78,7 +78,9 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
     });
   };
 
-  for (const [v, t] of graph.constants) initializers.push(tensorProto(t, v.name));
+  // Constants no node reads (a cached scalar a builder did not end up using) are left out.
+  const read = new Set(graph.nodes.flatMap((n) => n.inputs));
+  for (const [v, t] of graph.constants) if (read.has(v)) initializers.push(tensorProto(t, v.name));
   const emitter = {
     node(op: string, inputs: readonly string[], attrs: Attrs = {}, output?: string): string {
       const out = output ?? freshName(op.toLowerCase());

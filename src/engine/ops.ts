@@ -317,19 +317,26 @@ function inversePerm(perm: readonly number[]): number[] {
 
 /** Reshape to static dims (0 keeps a dim, -1 infers one). */
 export function reshape(x: Value, dims: readonly number[]): Value {
-  const known = x.shape.every((d) => typeof d === "number");
   const out: Dim[] = dims.map((d, i) => (d === 0 ? x.shape[i] : d));
   const inferred = out.indexOf(-1);
-  if (inferred >= 0) {
-    const rest = out.reduce<number>((p, d, i) => (i === inferred ? p : p * (d as number)), 1);
-    out[inferred] = known ? (x.shape as number[]).reduce((p, d) => p * d, 1) / rest : `${x.name}_flat`;
-    // A flattened batch keeps the batch's name when only the batch is unknown.
-    if (!known && x.shape.filter((d) => typeof d === "string").length === 1 && typeof x.shape[0] === "string") {
-      const tail = (x.shape.slice(1) as number[]).reduce((p, d) => p * d, 1);
-      if (tail === rest) out[inferred] = x.shape[0];
-    }
-  }
+  if (inferred >= 0) out[inferred] = inferredDim(x.shape, out.filter((_d, i) => i !== inferred));
   return apply("Reshape", [x, x.graph.ints(dims)], {}, [{ dtype: x.dtype, shape: out }])[0];
+}
+
+/** The size of a reshape's -1 dim: |input| / |other output dims|, with named dims cancelling out. */
+function inferredDim(input: Shape, others: readonly Dim[]): Dim {
+  const rest = [...input];
+  let known = 1;
+  for (const d of others) {
+    const k = typeof d === "string" ? rest.indexOf(d) : -1;
+    if (k >= 0) rest.splice(k, 1);
+    else if (typeof d === "number") known *= d;
+    else return `${d}_rest`;
+  }
+  const named = rest.filter((d) => typeof d === "string");
+  const size = (rest.filter((d) => typeof d === "number") as number[]).reduce((p, d) => p * d, 1) / known;
+  if (named.length === 0) return size;
+  return named.length === 1 && size === 1 ? named[0] : `${named.join("x")}x${size}`;
 }
 
 /** Reshape `x` to the run-time shape of `like`. */

@@ -20,6 +20,8 @@ export function broadcastShapes(a: Shape, b: Shape): Dim[] {
 /**
  * The axes of `from` to sum over so that a gradient of shape `from` becomes one of shape `to`
  * (the reverse of broadcasting `to` up to `from`): leading axes `to` lacks, and axes where `to` is 1.
+ * Decided from static shapes: a named dim is taken never to be a broadcast 1 at run time, so the
+ * engine does not support feeding size 1 to a named dim that meets a fixed size > 1.
  */
 export function reductionAxes(from: Shape, to: Shape): { leading: number[]; kept: number[] } {
   const extra = from.length - to.length;
