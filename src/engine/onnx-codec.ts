@@ -1,7 +1,7 @@
 // Graph <-> ONNX ModelProto bytes (opset 17, IR version 8).
 import onnxProto from "onnx-proto";
 import type { DType, Tensor } from "../runtime/tensor.js";
-import type { Attr, Attrs, Graph, Shape, Value } from "./graph.js";
+import type { Attr, Attrs, Graph, Node, Shape, Value } from "./graph.js";
 import { OPS, onnxTypeCode } from "./ops.js";
 
 const { onnx } = onnxProto;
@@ -52,6 +52,19 @@ function attribute(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
   return { name, type: T.TENSOR, t: tensorProto(a.t, name) };
 }
 
+/** The nodes the graph's outputs depend on, in their original (topological) order. */
+function liveNodes(graph: Graph): Node[] {
+  const needed = new Set<Value>(graph.outputs);
+  const live: Node[] = [];
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i];
+    if (!node.outputs.some((v) => needed.has(v))) continue;
+    live.push(node);
+    for (const v of node.inputs) needed.add(v);
+  }
+  return live.reverse();
+}
+
 /** Serialises a graph as a self-contained ONNX model. */
 export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Array {
   const nodes: onnxProto.onnx.INodeProto[] = [];
@@ -78,8 +91,10 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
     });
   };
 
-  // Constants no node reads (a cached scalar a builder did not end up using) are left out.
-  const read = new Set(graph.nodes.flatMap((n) => n.inputs));
+  // Only what the outputs depend on is written: gradient rules build the gradients of every input,
+  // and a runtime may well compute a dead node (ONNX Runtime does).
+  const live = liveNodes(graph);
+  const read = new Set(live.flatMap((n) => n.inputs));
   for (const [v, t] of graph.constants) if (read.has(v)) initializers.push(tensorProto(t, v.name));
   const emitter = {
     node(op: string, inputs: readonly string[], attrs: Attrs = {}, output?: string): string {
@@ -94,7 +109,7 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
       return n;
     },
   };
-  for (const node of graph.nodes) {
+  for (const node of live) {
     const ins = node.inputs.map((v) => v.name);
     const outs = node.outputs.map((v) => v.name);
     const custom = OPS[node.op]?.emit;

@@ -97,7 +97,7 @@ export class Model {
   async predict(features: Float32Array, rows: number): Promise<Predictions> {
     const cols = this.problem.features;
     if (features.length !== rows * cols) throw new Error(`predict got ${features.length} values for ${rows} rows of ${cols} features`);
-    this.session ??= this.runtime.createSession(this.toOnnx(), { threads: this.training.threads });
+    this.session ??= this.runtime.createSession(this.toOnnx(), { threads: this.training.threads, spinning: false });
     const out = await (await this.session).run({ [FEATURES_INPUT]: { dtype: "float32", dims: [rows, cols], data: features } });
     const prediction = out.prediction.dtype === "int64" ? Float32Array.from(out.prediction.data as BigInt64Array, Number) : (out.prediction.data as Float32Array);
     return out.probabilities ? { prediction, probabilities: out.probabilities.data as Float32Array } : { prediction };

@@ -26,12 +26,18 @@ class OrtSession implements Session {
     return this.session.outputNames;
   }
 
-  async run(feeds: Record<string, Tensor>, fetch?: readonly string[]): Promise<Record<string, Tensor>> {
+  async run(feeds: Record<string, Tensor>, fetch?: readonly string[], into?: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
-    const out = fetch ? await this.session.run(ortFeeds, fetch as string[]) : await this.session.run(ortFeeds);
+    const names = fetch ?? this.session.outputNames;
+    let out: ort.InferenceSession.ReturnType;
+    if (into) {
+      const fetches: Record<string, ort.Tensor | null> = {};
+      for (const name of names) fetches[name] = into[name] ? toOrt(into[name]) : null;
+      out = await this.session.run(ortFeeds, fetches);
+    } else out = await this.session.run(ortFeeds, names as string[]);
     const result: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(out)) result[name] = fromOrt(t as ort.Tensor);
+    for (const name of names) result[name] = into?.[name] ?? fromOrt(out[name] as ort.Tensor);
     return result;
   }
 

@@ -14,8 +14,12 @@ export interface SessionOptions {
 export interface Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs the model; returns the requested outputs (all of them when `fetch` is omitted). */
-  run(feeds: Record<string, Tensor>, fetch?: readonly string[]): Promise<Record<string, Tensor>>;
+  /**
+   * Runs the model; returns the requested outputs (all of them when `fetch` is omitted). Outputs
+   * named in `into` are written into those tensors (which must have the output's exact shape)
+   * instead of new ones: a training loop swaps two sets of buffers and allocates nothing per step.
+   */
+  run(feeds: Record<string, Tensor>, fetch?: readonly string[], into?: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
 }
 
