@@ -14,6 +14,9 @@ const above = {
   serving: ["jobs", "server", "cli", "web"],
   jobs: ["serving", "server", "cli", "web"],
   server: ["cli", "web"],
+  // leaf utilities: files, plots
+  util: ["engine", "models", "data", "text", "registry", "serving", "jobs", "server", "cli", "web"],
+  plot: ["engine", "models", "data", "text", "registry", "serving", "jobs", "server", "cli", "web"],
 };
 
 const layerRules = Object.entries(above).map(([layer, banned]) => ({
@@ -32,7 +35,7 @@ const layerRules = Object.entries(above).map(([layer, banned]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "bench/.out/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "bench/.out/", "examples/.out/", ".ci/out/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,34 +1,98 @@
 #!/usr/bin/env node
-// The `maas` command.
+// The `maas` command: parses arguments, runs a command, maps errors to exit codes
+// (0 success, 2 bad input with a one-line message, 1 internal error).
+import { Command, CommanderError, Option } from "commander";
+import { isMaasError } from "../errors.js";
+import { VERSION } from "../version.js";
 import { demo } from "./demo.js";
+import { evalCommand, inspectCommand, predictCommand } from "./predict.js";
+import { trainCommand } from "./train.js";
 
-const USAGE = `usage: maas <command>
+const list = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
 
-commands:
-  demo    train an MLP on generated data and print its learning curve`;
+function program(): Command {
+  const p = new Command("maas").description("OpenMaaS: train models, compiled to ONNX, and serve them").version(VERSION);
+  p.exitOverride().showHelpAfterError("(run with --help for usage)");
+  p.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  p.command("train")
+    .description("train a model on a table (CSV, JSON, NDJSON) and write it as one .onnx file")
+    .requiredOption("--data <file>", "training table")
+    .option("--target <column>", "column to predict (or `target` in --spec)")
+    .option("--out <file>", "model file to write", "model.onnx")
+    .addOption(new Option("--model <kind>", "model family").choices(["linear", "logistic", "mlp"]))
+    .addOption(new Option("--task <task>", "regression or classification (inferred when omitted)").choices(["regression", "classification"]))
+    .option("--hidden <widths>", "hidden layer widths, e.g. 64,32 (mlp)")
+    .addOption(new Option("--activation <fn>", "hidden activation (mlp)").choices(["relu", "tanh", "sigmoid", "gelu"]))
+    .option("--dropout <rate>", "dropout rate after hidden layers (mlp)")
+    .option("--epochs <n>", "maximum epochs (early stopping may end sooner)")
+    .option("--batch-size <n>", "rows per step")
+    .option("--lr <x>", "learning rate")
+    .addOption(new Option("--optimizer <name>", "optimizer").choices(["sgd", "momentum", "nesterov", "adam", "adamw"]))
+    .option("--weight-decay <x>", "L2 penalty (decoupled for adamw)")
+    .option("--validation-split <x>", "fraction of rows held out for validation and early stopping")
+    .option("--patience <n>", "epochs without improvement before stopping; 0 turns early stopping off")
+    .addOption(new Option("--class-weights <mode>", "weight classes inversely to their frequency").choices(["none", "balanced"]))
+    .option("--seed <n>", "random seed")
+    .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
+    .option("--ignore <columns>", "comma-separated columns not to use", list)
+    .option("--categorical <columns>", "comma-separated columns to treat as categories", list)
+    .option("--numeric <columns>", "comma-separated columns that must be numeric", list)
+    .option("--spec <file>", "the full model and training spec as JSON (flags override it)")
+    .option("--json", "print a JSON summary as the last line of stdout")
+    .action((opts) => trainCommand(opts));
+
+  p.command("predict")
+    .description("predict every row of a table with a model file")
+    .requiredOption("--model <file>", "model file (.onnx)")
+    .requiredOption("--data <file>", "table to predict (CSV, JSON, NDJSON)")
+    .option("--json", "one JSON object per row on stdout")
+    .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
+    .action((opts) => predictCommand(opts));
+
+  p.command("eval")
+    .description("the model's metrics on a labelled table")
+    .requiredOption("--model <file>", "model file (.onnx)")
+    .requiredOption("--data <file>", "labelled table (CSV, JSON, NDJSON)")
+    .option("--target <column>", "the label column, if not the one the model was trained on")
+    .option("--json", "print the metrics as JSON")
+    .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
+    .action((opts) => evalCommand(opts));
+
+  p.command("inspect")
+    .description("show a model file's card: inputs, outputs, features, labels, spec, metrics")
+    .argument("<model>", "model file (.onnx)")
+    .option("--json", "print the card as JSON")
+    .action((file, opts) => inspectCommand(file, opts));
+
+  p.command("demo")
+    .description("train an MLP on generated data and print its learning curve")
+    .action(() => demo((line) => process.stdout.write(line + "\n")));
+  return p;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  switch (command) {
-    case "demo":
-      await demo((line) => process.stdout.write(line + "\n"));
-      return 0;
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE + "\n");
-      return 0;
-    default:
-      process.stderr.write(`maas: unknown command '${command}'\n${USAGE}\n`);
+  try {
+    await program().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isMaasError(e) && e.code === "bad_input") {
+      process.stderr.write(`maas: ${e.message}\n`);
       return 2;
+    }
+    const detail = process.env.MAAS_DEBUG && e instanceof Error ? (e.stack ?? e.message) : e instanceof Error ? e.message : String(e);
+    process.stderr.write(`maas: internal error: ${detail}\n`);
+    return 1;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    process.stderr.write(`maas: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+// A reader that goes away (`maas predict ... | head`) ends the output, not with a crash.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
+process.exitCode = await main(process.argv.slice(2));

@@ -12,6 +12,7 @@ export type Attr =
   | { readonly ints: readonly number[] }
   | { readonly floats: readonly number[] }
   | { readonly s: string }
+  | { readonly strings: readonly string[] }
   | { readonly t: Tensor };
 
 export type Attrs = Readonly<Record<string, Attr>>;

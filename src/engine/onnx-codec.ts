@@ -49,6 +49,7 @@ function attribute(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
   if ("ints" in a) return { name, type: T.INTS, ints: [...a.ints] };
   if ("floats" in a) return { name, type: T.FLOATS, floats: [...a.floats] };
   if ("s" in a) return { name, type: T.STRING, s: new TextEncoder().encode(a.s) };
+  if ("strings" in a) return { name, type: T.STRINGS, strings: a.strings.map((x) => new TextEncoder().encode(x)) };
   return { name, type: T.TENSOR, t: tensorProto(a.t, name) };
 }
 

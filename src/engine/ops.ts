@@ -100,6 +100,9 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   // y = ln(1+e^x): dx = dy*sigmoid(x)
   Softplus: { infer: same, grad: ({ inputs: [x] }, [dy]) => [mul(dy!, sigmoid(x))] },
 
+  IsNaN: { infer: ([x]) => [{ dtype: "bool", shape: x.shape }] },
+  // string -> int64 lookup (ONNX-ML); attributes keys_strings, values_int64s, default_int64
+  "ai.onnx.ml:LabelEncoder": { infer: ([x]) => [{ dtype: "int64", shape: x.shape }] },
   Greater: { infer: compare },
   Less: { infer: compare },
   Equal: { infer: compare },
@@ -280,6 +283,7 @@ export const sigmoid = unary("Sigmoid");
 export const erf = unary("Erf");
 export const softplus = unary("Softplus");
 export const identity = unary("Identity");
+export const isNan = unary("IsNaN");
 export const shapeOf = unary("Shape");
 export const size = unary("Size");
 
@@ -427,6 +431,16 @@ export function gather(data: Value, indices: Value, axis = 0): Value {
 
 export function concat(inputs: readonly Value[], axis: number): Value {
   return apply("Concat", inputs, { axis: { i: axis } })[0];
+}
+
+/** Maps strings to their index in `keys`; anything else to `fallback` (ONNX-ML LabelEncoder). */
+export function labelEncode(x: Value, keys: readonly string[], fallback: number): Value {
+  const attrs: Attrs = {
+    keys_strings: { strings: keys },
+    values_int64s: { ints: keys.map((_k, i) => i) },
+    default_int64: { i: fallback },
+  };
+  return apply("ai.onnx.ml:LabelEncoder", [x], attrs)[0];
 }
 
 /** [N] class indices -> [N, classes] one-hot rows of `dtype`. */

@@ -63,3 +63,26 @@ export function compileTrainingStep(
   });
   return { model: encodeModel(g), params: b.params, masks: b.masks, carries, dataInputs };
 }
+
+export interface CompiledGradient {
+  model: Uint8Array;
+  params: ParamSpec[];
+  /** Names of the batch inputs the network declared. */
+  dataInputs: string[];
+}
+
+/**
+ * Compiles the loss and its gradient with respect to every parameter (outputs `loss` and
+ * `<param>.grad`), with dropout off: the deterministic objective of full-batch optimizers.
+ */
+export function compileLossGradient(build: (b: Builder) => Objective, floatType: "float32" | "float64" = "float32"): CompiledGradient {
+  const b = new Builder("loss_gradient", "eval", floatType);
+  const { loss } = build(b);
+  const g = b.graph;
+  const params = new Set(b.params.map((p) => p.name));
+  const paramValues = b.params.map((p) => g.inputs.find((v) => v.name === p.name)!);
+  const grads = gradients(loss, paramValues);
+  g.output(loss, "loss");
+  b.params.forEach((p, i) => g.output(grads[i], `${p.name}.grad`));
+  return { model: encodeModel(g), params: b.params, dataInputs: g.inputs.filter((v) => !params.has(v.name)).map((v) => v.name) };
+}

@@ -119,6 +119,16 @@ describe("known solutions", () => {
     learnt.forEach((v, j) => expect(v).toBeCloseTo(mle[j], 3));
   });
 
+  test("with default training (full-batch L-BFGS), logistic regression reaches the same maximum", async () => {
+    const w = [3, -2, 1];
+    const data = planted(400, 3, 7, (x, rng) => (rng.uniform() < 1 / (1 + Math.exp(-(w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + 0.5))) ? 1 : 0));
+    const m = await Model.fit({ model: { kind: "logistic" }, training: { validationSplit: 0 } }, data);
+    expect(m.training.optimizer).toBe("lbfgs");
+    const mle = logisticNewton(data);
+    const learnt = [...m.params.get("output.weight")!, ...m.params.get("output.bias")!];
+    learnt.forEach((v, j) => expect(v).toBeCloseTo(mle[j], 3));
+  });
+
   test("multinomial logistic regression reaches a stationary point of the likelihood", async () => {
     const classes = 3;
     const data = planted(450, 2, 3, (x, rng) => {

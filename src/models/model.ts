@@ -1,13 +1,12 @@
 // The in-process TypeScript API: define a model from a spec, fit it on typed arrays, predict, export.
-import { Builder } from "../engine/builder.js";
 import type { EncodeOptions } from "../engine/onnx-codec.js";
 import { encodeModel } from "../engine/onnx-codec.js";
-import { OnnxRuntime } from "../runtime/onnxruntime.js";
+import { defaultRuntime } from "../runtime/onnxruntime.js";
 import type { Runtime, Session } from "../runtime/runtime.js";
 import type { Problem } from "./network.js";
-import { FEATURES_INPUT, body, head } from "./network.js";
+import { FEATURES_INPUT, inferenceGraph } from "./network.js";
 import type { ModelSpec, ModelSpecInput, Task, TrainingSpec, TrainingSpecInput } from "./spec.js";
-import { ModelSpecSchema, TrainingSpecSchema } from "./spec.js";
+import { ModelSpecSchema, resolveTraining } from "./spec.js";
 import type { Split } from "./split.js";
 import type { EpochReport, FitOptions, TrainingData } from "./trainer.js";
 import { fit } from "./trainer.js";
@@ -28,8 +27,6 @@ export interface Predictions {
   probabilities?: Float32Array;
 }
 
-let sharedRuntime: Runtime | undefined;
-const defaultRuntime = (): Runtime => (sharedRuntime ??= new OnnxRuntime());
 
 /** Works out the task and class count, or says why the definition and data do not fit. */
 export function resolveProblem(spec: ModelSpec, def: ModelDefinition, data: TrainingData): Problem {
@@ -71,26 +68,18 @@ export class Model {
    */
   static async fit(def: ModelDefinition, data: TrainingData, options: FitOptions & { runtime?: Runtime } = {}): Promise<Model> {
     const spec = ModelSpecSchema.parse(def.model);
-    const training = TrainingSpecSchema.parse(def.training ?? {});
+    const training = resolveTraining(spec.kind, def.training);
     const problem = resolveProblem(spec, def, data);
     const runtime = options.runtime ?? defaultRuntime();
     const result = await fit(runtime, spec, training, problem, data, options);
     return new Model(spec, training, problem, result.params, result.history, result.bestEpoch, result.split, runtime);
   }
 
-  /** The inference graph: raw features in; `prediction` and (classifiers) `probabilities` out. */
-  inferenceBuilder(): Builder {
-    const b = new Builder("openmaas_model", "infer", "float32", this.params);
-    const out = body(b, this.spec, this.problem, b.graph.input(FEATURES_INPUT, "float32", ["batch", this.problem.features]));
-    const h = head(this.problem, out);
-    b.graph.output(h.prediction, "prediction");
-    if (h.probabilities) b.graph.output(h.probabilities, "probabilities");
-    return b;
-  }
-
-  /** The model as a standard, self-contained ONNX file. */
+  /** The model as a standard, self-contained ONNX file: input `features` [N, columns]; outputs `prediction` and (classifiers) `probabilities`. */
   toOnnx(options: EncodeOptions = {}): Uint8Array {
-    return encodeModel(this.inferenceBuilder().graph, options);
+    const { features } = this.problem;
+    const graph = inferenceGraph(this.spec, this.problem, this.params, (g) => g.input(FEATURES_INPUT, "float32", ["batch", features]));
+    return encodeModel(graph, options);
   }
 
   /** Predictions for `rows` rows of row-major features. */

@@ -1,8 +1,8 @@
 // The model families as graphs: the network body (linear, logistic, MLP), its loss for training and
 // its prediction head for inference, all built by the same code in every mode of the Builder.
-import type { Builder } from "../engine/builder.js";
-import type { Value } from "../engine/graph.js";
-import { argmax, concat, meanSquaredError, sigmoid, sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy, squeeze, sub } from "../engine/ops.js";
+import { Builder } from "../engine/builder.js";
+import type { Graph, Value } from "../engine/graph.js";
+import { argmax, concat, gather, meanSquaredError, sigmoid, sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy, squeeze, sub } from "../engine/ops.js";
 import type { ModelSpec, Task } from "./spec.js";
 
 /** The shape of the problem a network is built for. */
@@ -45,10 +45,40 @@ export function loss(b: Builder, p: Problem, out: Value, classWeights?: Float32A
   return softmaxCrossEntropy(out, g.input(TARGET_INPUT, "int64", ["batch"]), weights);
 }
 
+/** The network on the [batch, features] input, and its loss: what training and evaluation graphs compute. */
+export function objective(b: Builder, spec: ModelSpec, p: Problem, classWeights?: Float32Array): { out: Value; loss: Value } {
+  const out = body(b, spec, p, b.graph.input(FEATURES_INPUT, "float32", ["batch", p.features]));
+  return { out, loss: loss(b, p, out, classWeights) };
+}
+
 /** What a model answers: `prediction` [N] (a value, or a class index) and, for classifiers, `probabilities` [N, K]. */
 export interface Head {
   prediction: Value;
   probabilities?: Value;
+}
+
+/**
+ * The inference graph of a trained network. `input` declares the graph's inputs and returns the
+ * feature matrix; with `labels`, classifiers answer label strings instead of class indices.
+ */
+export function inferenceGraph(
+  spec: ModelSpec,
+  p: Problem,
+  params: ReadonlyMap<string, Float32Array>,
+  input: (g: Graph) => Value,
+  labels?: readonly string[],
+): Graph {
+  const b = new Builder("openmaas_model", "infer", "float32", params);
+  const g = b.graph;
+  const h = head(p, body(b, spec, p, input(g)));
+  let prediction = h.prediction;
+  if (labels) {
+    if (labels.length !== p.classes) throw new Error(`${labels.length} labels for ${p.classes} classes`);
+    prediction = gather(g.constant({ dtype: "string", dims: [labels.length], data: [...labels] }, "labels"), prediction);
+  }
+  g.output(prediction, "prediction");
+  if (h.probabilities) g.output(h.probabilities, "probabilities");
+  return g;
 }
 
 export function head(p: Problem, out: Value): Head {

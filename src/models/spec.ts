@@ -14,7 +14,8 @@ export const ModelSpecSchema = z.object({
   dropout: z.number().min(0).lt(1).default(0),
 });
 
-export const OptimizerSchema = z.enum(["sgd", "momentum", "nesterov", "adam", "adamw"]);
+/** lbfgs: full-batch L-BFGS (no mini-batches, learning rate or schedule), the default for linear and logistic models. */
+export const OptimizerSchema = z.enum(["sgd", "momentum", "nesterov", "adam", "adamw", "lbfgs"]);
 
 export const ScheduleSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("constant") }),
@@ -48,8 +49,60 @@ export const TrainingSpecSchema = z.object({
   threads: z.number().int().min(0).default(0),
 });
 
+/**
+ * Training defaults that differ by model family. Linear and logistic models are convex: full-batch
+ * L-BFGS takes them to the least-squares (maximum-likelihood) optimum, as scikit-learn's solvers do,
+ * where first-order methods stall on correlated features; nothing to stop early.
+ */
+export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecInput> {
+  return kind === "mlp" ? {} : { optimizer: "lbfgs", epochs: 500, earlyStopping: false };
+}
+
+/** The training spec for a model family: its defaults, overridden by what the user gave. */
+export function resolveTraining(kind: ModelSpec["kind"], input: TrainingSpecInput = {}): TrainingSpec {
+  return TrainingSpecSchema.parse({ ...trainingDefaults(kind), ...definedOnly(input) });
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
 export type TrainingSpecInput = z.input<typeof TrainingSpecSchema>;
 export type Task = "regression" | "classification";
+
+/** Column-type overrides by name. */
+export const ColumnsSpecSchema = z.object({
+  /** Columns not to use. */
+  ignore: z.array(z.string()).default([]),
+  /** Columns to one-hot encode even if they look numeric. */
+  categorical: z.array(z.string()).default([]),
+  /** Columns that must be numeric (a non-number is an error). */
+  numeric: z.array(z.string()).default([]),
+});
+
+/** Training a model on a table: the JSON `maas train --spec` reads and the service's jobs take. */
+export const TabularSpecSchema = z
+  .object({
+    /** The column to predict. */
+    target: z.string().min(1),
+    /** Inferred when omitted: linear -> regression, logistic -> classification, else from the target column. */
+    task: z.enum(["regression", "classification"]).optional(),
+    model: ModelSpecSchema,
+    /** Defaults depend on the model family (see trainingDefaults). */
+    training: z.record(z.string(), z.unknown()).default({}),
+    columns: ColumnsSpecSchema.default({ ignore: [], categorical: [], numeric: [] }),
+  })
+  .transform((s, ctx) => {
+    const training = TrainingSpecSchema.safeParse({ ...trainingDefaults(s.model.kind), ...s.training });
+    if (!training.success) {
+      for (const issue of training.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: ["training", ...issue.path] });
+      return z.NEVER;
+    }
+    return { ...s, training: training.data };
+  });
+
+export type TabularSpec = z.infer<typeof TabularSpecSchema>;
+export type TabularSpecInput = z.input<typeof TabularSpecSchema>;

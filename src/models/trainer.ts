@@ -2,30 +2,24 @@
 // batches, feeds them with the current parameters, swaps in the updated ones, evaluates each epoch
 // and stops early when validation loss stops improving.
 import type { ParamSpec } from "../engine/builder.js";
-import { Builder } from "../engine/builder.js";
 import { initialise } from "../engine/init.js";
-import { encodeModel } from "../engine/onnx-codec.js";
 import type { OptimizerConfig } from "../engine/optimizers.js";
 import { Random } from "../engine/random.js";
 import { learningRate } from "../engine/schedules.js";
 import type { CompiledStep } from "../engine/training-step.js";
 import { compileTrainingStep } from "../engine/training-step.js";
-import type { Runtime, Session } from "../runtime/runtime.js";
+import type { Runtime } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { classificationMetrics, regressionMetrics } from "./metrics.js";
+import type { TrainingData } from "./evaluation.js";
+import { Batcher, Evaluator } from "./evaluation.js";
+import { fitFullBatch } from "./full-batch.js";
 import type { Problem } from "./network.js";
-import { FEATURES_INPUT, TARGET_INPUT, body, head, loss } from "./network.js";
+import { objective } from "./network.js";
 import type { ModelSpec, TrainingSpec } from "./spec.js";
 import type { Split } from "./split.js";
 import { splitRows } from "./split.js";
 
-/** A numeric training table: row-major features and one target per row (a class index for classifiers). */
-export interface TrainingData {
-  features: Float32Array;
-  rows: number;
-  columns: number;
-  target: Float32Array;
-}
+export type { TrainingData };
 
 /** What one epoch achieved. Validation fields are absent when nothing was held out. */
 export interface EpochReport {
@@ -45,6 +39,18 @@ export interface EpochReport {
 export interface FitOptions {
   onEpoch?: (report: EpochReport) => void;
   signal?: AbortSignal;
+  /** The rows to train on and hold out; by default `trainingSplit` of the training seed. */
+  split?: Split;
+}
+
+/**
+ * The seeded train/validation split of a training run (stratified for classification). Callers that
+ * fit preprocessing on the training rows before `fit` compute it first and pass it in.
+ */
+export function trainingSplit(training: TrainingSpec, p: Pick<Problem, "task" | "classes">, target: Float32Array): Split {
+  const splitRng = new Random(training.seed).fork(); // the first stream of the seed, as in fit
+  const classification = p.task === "classification";
+  return splitRows(target.length, training.validationSplit, splitRng, classification ? target : undefined, classification ? p.classes : 0);
 }
 
 export interface FitResult {
@@ -58,9 +64,6 @@ export interface FitResult {
   split: Split;
 }
 
-/** Rows evaluated per run of the evaluation graph (bounds memory on large validation sets). */
-const EVAL_CHUNK = 8192;
-
 export function optimizerConfig(t: TrainingSpec): OptimizerConfig {
   const weightDecay = t.weightDecay;
   switch (t.optimizer) {
@@ -72,6 +75,8 @@ export function optimizerConfig(t: TrainingSpec): OptimizerConfig {
     case "adam":
     case "adamw":
       return { kind: t.optimizer, beta1: t.beta1, beta2: t.beta2, weightDecay };
+    case "lbfgs":
+      throw new Error("L-BFGS is not a per-step graph update; fit() runs it as a full-batch loop");
   }
 }
 
@@ -82,70 +87,7 @@ function balancedWeights(data: TrainingData, rows: Int32Array, classes: number):
   return Float32Array.from(counts, (c) => (c > 0 ? rows.length / (classes * c) : 1));
 }
 
-/**
- * Gathers rows into the batch feeds of the graphs (features, and the target in the form the loss
- * takes), reusing its buffers: the feeds it returns are valid until its next call.
- */
-class Batcher {
-  private readonly x: Float32Array;
-  private readonly y: Float32Array | BigInt64Array;
-
-  constructor(
-    private readonly data: TrainingData,
-    private readonly p: Problem,
-    capacity: number,
-  ) {
-    this.x = new Float32Array(capacity * data.columns);
-    this.y = p.task === "classification" && p.classes > 2 ? new BigInt64Array(capacity) : new Float32Array(capacity);
-  }
-
-  feeds(rows: Int32Array): Record<string, Tensor> {
-    const { data } = this;
-    const n = rows.length;
-    const c = data.columns;
-    const x = this.x.subarray(0, n * c);
-    for (let i = 0; i < n; i++) x.set(data.features.subarray(rows[i] * c, rows[i] * c + c), i * c);
-    const feeds: Record<string, Tensor> = { [FEATURES_INPUT]: { dtype: "float32", dims: [n, c], data: x } };
-    if (this.y instanceof BigInt64Array) {
-      const y = this.y.subarray(0, n);
-      for (let i = 0; i < n; i++) y[i] = BigInt(data.target[rows[i]]);
-      feeds[TARGET_INPUT] = { dtype: "int64", dims: [n], data: y };
-    } else {
-      const y = this.y.subarray(0, n);
-      for (let i = 0; i < n; i++) y[i] = data.target[rows[i]];
-      feeds[TARGET_INPUT] = { dtype: "float32", dims: [n, 1], data: y };
-    }
-    return feeds;
-  }
-}
-
-/** Loss and task metrics of the current parameters on some rows. */
-async function evaluate(
-  session: Session,
-  params: Record<string, Tensor>,
-  batcher: Batcher,
-  data: TrainingData,
-  p: Problem,
-  rows: Int32Array,
-): Promise<{ loss: number; metrics: Record<string, number> }> {
-  let lossSum = 0;
-  const truth = new Float64Array(rows.length);
-  const predicted = new Float64Array(p.task === "regression" ? rows.length : rows.length * p.classes);
-  for (let start = 0; start < rows.length; start += EVAL_CHUNK) {
-    const chunk = rows.subarray(start, Math.min(rows.length, start + EVAL_CHUNK));
-    const out = await session.run({ ...params, ...batcher.feeds(chunk) });
-    lossSum += (out.loss.data as Float32Array)[0] * chunk.length;
-    predicted.set((p.task === "regression" ? out.prediction.data : out.probabilities.data) as Float32Array, p.task === "regression" ? start : start * p.classes);
-    for (let i = 0; i < chunk.length; i++) truth[start + i] = data.target[chunk[i]];
-  }
-  const metrics =
-    p.task === "regression"
-      ? { ...regressionMetrics(truth, predicted) }
-      : (({ confusion: _c, ...m }) => m)(classificationMetrics(truth, predicted, p.classes));
-  return { loss: lossSum / rows.length, metrics };
-}
-
-function copyParams(params: Record<string, Tensor>, specs: ParamSpec[]): Map<string, Float32Array> {
+export function copyParams(params: Record<string, Tensor>, specs: ParamSpec[]): Map<string, Float32Array> {
   return new Map(specs.map((s) => [s.name, Float32Array.from(params[s.name].data as Float32Array)]));
 }
 
@@ -162,37 +104,20 @@ export async function fit(
   options: FitOptions = {},
 ): Promise<FitResult> {
   const rng = new Random(training.seed);
-  const splitRng = rng.fork();
+  rng.fork(); // the split's stream (see trainingSplit)
   const initRng = rng.fork();
   const shuffleRng = rng.fork();
   const dropoutRng = rng.fork();
-  const { train, validation } = splitRows(
-    data.rows,
-    training.validationSplit,
-    splitRng,
-    p.task === "classification" ? data.target : undefined,
-    p.task === "classification" ? p.classes : 0,
-  );
+  const { train, validation } = options.split ?? trainingSplit(training, p, data.target);
   if (train.length === 0) throw new Error("no training rows");
   const weights = p.task === "classification" && training.classWeights === "balanced" ? balancedWeights(data, train, p.classes) : undefined;
 
-  const network = (b: Builder) => {
-    const out = body(b, spec, p, b.graph.input(FEATURES_INPUT, "float32", ["batch", p.features]));
-    return { out, loss: loss(b, p, out, weights) };
-  };
-  const step: CompiledStep = compileTrainingStep((b) => ({ loss: network(b).loss }), optimizerConfig(training));
-  const evalBuilder = new Builder("evaluate", "eval");
-  const evalNet = network(evalBuilder);
-  const evalHead = head(p, evalNet.out);
-  evalBuilder.graph.output(evalNet.loss, "loss");
-  evalBuilder.graph.output(evalHead.prediction, "prediction");
-  if (evalHead.probabilities) evalBuilder.graph.output(evalHead.probabilities, "probabilities");
+  if (training.optimizer === "lbfgs") return fitFullBatch(runtime, spec, training, p, data, { train, validation }, weights, initRng, options);
 
+  const step: CompiledStep = compileTrainingStep((b) => objective(b, spec, p, weights), optimizerConfig(training));
   const stepSession = await runtime.createSession(step.model, { threads: training.threads });
-  // The step session's pool spins between steps, as a tight loop wants. The evaluation session's
-  // must not: its idle spinning threads would compete with the step's for the cores (measured:
-  // -25% training throughput on 2 cores).
-  const evalSession = await runtime.createSession(encodeModel(evalBuilder.graph), { threads: training.threads, spinning: false });
+  const monitorValidation = validation.length > 0;
+  const evaluator = await Evaluator.create(runtime, spec, p, weights, data, monitorValidation ? validation : train, training.threads);
   try {
     // Parameters and optimizer state, keyed by input name, in two sets of buffers: each step reads
     // `carried` and writes `spare` (keyed by output name), then the two swap.
@@ -210,9 +135,6 @@ export async function fit(
     const fetch = ["loss", ...step.carries.map((c) => c.output)];
     const paramsOnly = (): Record<string, Tensor> => Object.fromEntries(step.params.map((s) => [s.name, carried[s.name]]));
     const batcher = new Batcher(data, p, Math.min(training.batchSize, train.length));
-    const monitorValidation = validation.length > 0;
-    const evalRows = monitorValidation ? validation : train;
-    const evalBatcher = new Batcher(data, p, Math.min(EVAL_CHUNK, evalRows.length));
 
     const batchesPerEpoch = Math.ceil(train.length / training.batchSize);
     const totalSteps = training.epochs * batchesPerEpoch;
@@ -249,7 +171,7 @@ export async function fit(
       if (!Number.isFinite(trainLoss)) {
         throw new Error(`training diverged in epoch ${epoch + 1} (loss ${trainLoss}); lower the learning rate (now ${training.lr})`);
       }
-      const evaluated = await evaluate(evalSession, paramsOnly(), evalBatcher, data, p, evalRows);
+      const evaluated = await evaluator.evaluate(paramsOnly());
       const seconds = (performance.now() - started) / 1000;
       const report: EpochReport = {
         epoch: epoch + 1,
@@ -280,7 +202,7 @@ export async function fit(
     return { params, paramSpecs: step.params, history, bestEpoch, stoppedEarly, split: { train, validation } };
   } finally {
     await stepSession.release();
-    await evalSession.release();
+    await evaluator.release();
   }
 }
 

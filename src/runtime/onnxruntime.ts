@@ -60,3 +60,10 @@ export class OnnxRuntime implements Runtime {
     return new OrtSession(session);
   }
 }
+
+let shared: OnnxRuntime | undefined;
+
+/** The process's ONNX Runtime instance. */
+export function defaultRuntime(): OnnxRuntime {
+  return (shared ??= new OnnxRuntime());
+}

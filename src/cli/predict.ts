@@ -1,0 +1,90 @@
+// `maas predict`, `maas eval` and `maas inspect`: read a model file and answer from it.
+import { readFile } from "node:fs/promises";
+import { readTable } from "../data/read.js";
+import { MaasError } from "../errors.js";
+import { ModelFile } from "../models/model-file.js";
+import { defaultRuntime } from "../runtime/onnxruntime.js";
+
+const out = (s: string) => process.stdout.write(s + "\n");
+
+async function loadModel(path: string): Promise<ModelFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    throw new MaasError("bad_input", `${path}: no such model file`);
+  }
+  return ModelFile.parse(bytes, path);
+}
+
+const threadsOf = (v: string | undefined): number => {
+  const n = v === undefined ? 0 : Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new MaasError("bad_input", `--threads takes a whole number >= 0; got '${v}'`);
+  return n;
+};
+
+export async function predictCommand(f: { model: string; data: string; json?: boolean; threads?: string }): Promise<void> {
+  const model = await loadModel(f.model);
+  model.requireCard();
+  const table = await readTable(f.data);
+  const records = await model.predict(defaultRuntime(), table, threadsOf(f.threads));
+  if (f.json) {
+    out(records.map((r) => JSON.stringify(r)).join("\n"));
+    return;
+  }
+  const labels = model.card!.labels;
+  out(["row", "prediction", ...(labels ?? []).map((l) => `p(${l})`)].join("\t"));
+  records.forEach((r, i) => {
+    const probs = labels ? labels.map((l) => r.probabilities![l].toFixed(4)) : [];
+    out([table.rowLabel(i), r.prediction, ...probs].join("\t"));
+  });
+}
+
+export async function evalCommand(f: { model: string; data: string; target?: string; json?: boolean; threads?: string }): Promise<void> {
+  const model = await loadModel(f.model);
+  const table = await readTable(f.data);
+  const result = await model.evaluate(defaultRuntime(), table, f.target, threadsOf(f.threads));
+  if (f.json) {
+    out(JSON.stringify(result));
+    return;
+  }
+  out(`${result.rows} rows, ${result.task}`);
+  for (const [k, v] of Object.entries(result.metrics)) out(`  ${k.padEnd(9)} ${Number(v.toPrecision(6))}`);
+  if (result.task === "classification") {
+    const w = Math.max(6, ...result.labels.map((l) => l.length)) + 1;
+    out("confusion matrix (rows: true label, columns: predicted)");
+    out(" ".repeat(w) + result.labels.map((l) => l.padStart(w)).join(""));
+    result.confusion.forEach((row, i) => out(result.labels[i].padEnd(w) + row.map((c) => String(c).padStart(w)).join("")));
+  }
+}
+
+export async function inspectCommand(file: string, f: { json?: boolean }): Promise<void> {
+  const model = await loadModel(file);
+  const { info, card } = model;
+  if (f.json) {
+    out(JSON.stringify({ file, irVersion: info.irVersion, opsets: info.opsets, producer: info.producer, inputs: info.inputs, outputs: info.outputs, card: card ?? null }));
+    return;
+  }
+  const shape = (s: readonly (number | string)[]) => `[${s.join(", ")}]`;
+  out(`${file}: ONNX IR ${info.irVersion}, opsets ${Object.entries(info.opsets).map(([d, v]) => `${d || "ai.onnx"} ${v}`).join(", ")}, by ${info.producer || "unknown"}`);
+  out("inputs:");
+  for (const i of info.inputs) out(`  ${i.name}: ${i.dtype} ${shape(i.shape)}`);
+  out("outputs:");
+  for (const o of info.outputs) out(`  ${o.name}: ${o.dtype} ${shape(o.shape)}`);
+  if (!card) {
+    out("no OpenMaaS model card (an imported model)");
+    return;
+  }
+  out(`task: ${card.task} of '${card.target}' (${card.spec.model.kind})`);
+  out("features:");
+  for (const x of card.features) {
+    const enc = "standardize" in x.encoding ? `mean ${Number(x.encoding.standardize.mean.toPrecision(6))}, std ${Number(x.encoding.standardize.std.toPrecision(6))}` : `${x.encoding.oneHot.categories.length} categories + unknown`;
+    out(`  ${x.name}: ${x.type} (${enc})`);
+  }
+  if (card.labels) out(`labels: ${card.labels.join(", ")}`);
+  out(`data: ${card.dataset.source}, ${card.dataset.rows} rows x ${card.dataset.columns} columns, sha256 ${card.dataset.sha256.slice(0, 16)}…`);
+  out(`training: ${card.training.epochs} epochs, kept ${card.training.bestEpoch}, ${card.training.seconds.toFixed(2)} s`);
+  out(`metrics: ${Object.entries(card.metrics).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(", ")}`);
+  out(`spec: ${JSON.stringify(card.spec)}`);
+  out(`OpenMaaS ${card.version}`);
+}

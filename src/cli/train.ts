@@ -1,0 +1,142 @@
+// `maas train`: flags and --spec -> a validated TabularSpec -> trainTable -> the model file.
+import { readFile } from "node:fs/promises";
+import { readTable } from "../data/read.js";
+import { MaasError } from "../errors.js";
+import type { TabularSpec } from "../models/spec.js";
+import { TabularSpecSchema } from "../models/spec.js";
+import { trainTable } from "../models/tabular.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { Progress } from "./progress.js";
+
+export interface TrainFlags {
+  data: string;
+  target?: string;
+  out: string;
+  model?: string;
+  task?: string;
+  hidden?: string;
+  activation?: string;
+  dropout?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  optimizer?: string;
+  weightDecay?: string;
+  validationSplit?: string;
+  patience?: string;
+  classWeights?: string;
+  seed?: string;
+  threads?: string;
+  ignore?: string[];
+  categorical?: string[];
+  numeric?: string[];
+  spec?: string;
+  json?: boolean;
+}
+
+const bad = (message: string) => new MaasError("bad_input", message);
+
+/** A flag's number, or a bad-input error naming the flag. */
+function num(flag: string, v: string | undefined, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw bad(`--${flag} takes ${integer ? "a whole number" : "a number"}; got '${v}'`);
+  return n;
+}
+
+async function specFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw bad(`--spec ${path}: no such file`);
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw bad(`--spec ${path}: not a JSON object (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** The spec: --spec's JSON with every given flag written over it, then validated. */
+export async function resolveSpec(f: TrainFlags): Promise<TabularSpec> {
+  const base = f.spec ? await specFile(f.spec) : {};
+  const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? { ...(v as Record<string, unknown>) } : {});
+  const model = obj(base.model);
+  const training = obj(base.training);
+  const columns = obj(base.columns);
+  const set = (o: Record<string, unknown>, k: string, v: unknown) => v !== undefined && (o[k] = v);
+
+  set(model, "kind", f.model ?? (model.kind === undefined ? "mlp" : undefined));
+  set(model, "hidden", f.hidden?.split(",").map((w) => num("hidden", w, true)));
+  set(model, "activation", f.activation);
+  set(model, "dropout", num("dropout", f.dropout));
+  set(training, "epochs", num("epochs", f.epochs, true));
+  set(training, "batchSize", num("batch-size", f.batchSize, true));
+  set(training, "lr", num("lr", f.lr));
+  set(training, "optimizer", f.optimizer);
+  set(training, "weightDecay", num("weight-decay", f.weightDecay));
+  set(training, "validationSplit", num("validation-split", f.validationSplit));
+  const patience = num("patience", f.patience, true);
+  set(training, "earlyStopping", patience === undefined ? undefined : patience === 0 ? false : { patience });
+  set(training, "classWeights", f.classWeights);
+  set(training, "seed", num("seed", f.seed, true));
+  set(training, "threads", num("threads", f.threads, true));
+  set(columns, "ignore", f.ignore);
+  set(columns, "categorical", f.categorical);
+  set(columns, "numeric", f.numeric);
+
+  const input = { ...base, target: f.target ?? base.target, task: f.task ?? base.task, model, training, columns };
+  if (input.target === undefined) throw bad("--target is required (the column to predict), or `target` in --spec");
+  const parsed = TabularSpecSchema.safeParse(input);
+  if (!parsed.success) {
+    throw bad(`invalid spec: ${parsed.error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`).join("; ")}`);
+  }
+  return parsed.data;
+}
+
+export async function trainCommand(f: TrainFlags): Promise<void> {
+  const spec = await resolveSpec(f);
+  const table = await readTable(f.data);
+  const progress = new Progress(spec.training.epochs);
+  let result;
+  try {
+    result = await trainTable(table, spec, { onEpoch: (r) => progress.epoch(r) });
+  } finally {
+    progress.stop();
+  }
+  await writeFileAtomic(f.out, result.onnx);
+
+  const { card } = result;
+  const summary = {
+    model: f.out,
+    task: card.task,
+    kind: spec.model.kind,
+    target: card.target,
+    features: card.features.map((x) => x.name),
+    ignored: result.columns.filter((c) => c.name !== card.target && c.kind !== "numeric" && c.kind !== "categorical").map((c) => ({ name: c.name, kind: c.kind })),
+    ...(card.labels ? { labels: card.labels } : {}),
+    rows: card.dataset.rows,
+    trainRows: card.dataset.trainRows,
+    validationRows: card.dataset.validationRows,
+    epochs: card.training.epochs,
+    bestEpoch: card.training.bestEpoch,
+    seconds: Number(card.training.seconds.toFixed(3)),
+    metrics: card.metrics,
+  };
+  if (f.json) {
+    process.stdout.write(JSON.stringify(summary) + "\n");
+    return;
+  }
+  const metrics = Object.entries(card.metrics).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(", ");
+  process.stdout.write(
+    [
+      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${card.features.length} feature column(s)`,
+      `${card.dataset.trainRows} training rows, ${card.dataset.validationRows} validation rows; kept epoch ${card.training.bestEpoch} of ${card.training.epochs} (${summary.seconds} s)`,
+      `${card.dataset.validationRows > 0 ? "validation" : "training"} metrics: ${metrics}`,
+      ...(summary.ignored.length > 0 ? [`ignored columns: ${summary.ignored.map((c) => `${c.name} (${c.kind})`).join(", ")}`] : []),
+    ].join("\n") + "\n",
+  );
+}

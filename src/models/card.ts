@@ -1,0 +1,87 @@
+// The model card: what a model file says about itself in its `metadata_props` (one JSON value per
+// `openmaas.*` key), validated with one schema wherever a file is read.
+import { z } from "zod";
+import type { FeatureEncoding } from "../data/encoders.js";
+import { MaasError } from "../errors.js";
+import { ModelSpecSchema, TrainingSpecSchema } from "./spec.js";
+
+export const FeatureSchema = z.object({
+  name: z.string(),
+  /** numeric: a float32 [N, 1] input; categorical: a string [N, 1] input. */
+  type: z.enum(["numeric", "categorical"]),
+  encoding: z.union([
+    /** z = (x - mean) / std; a missing value (NaN) becomes the mean. */
+    z.object({ standardize: z.object({ mean: z.number(), std: z.number() }) }),
+    /** One-hot over the categories, plus one column for anything unknown or missing. */
+    z.object({ oneHot: z.object({ categories: z.array(z.string()) }) }),
+  ]),
+});
+
+export const ModelCardSchema = z.object({
+  task: z.enum(["regression", "classification"]),
+  /** The column the model predicts. */
+  target: z.string(),
+  features: z.array(FeatureSchema),
+  /** Class labels, in the order of the `probabilities` columns. */
+  labels: z.array(z.string()).optional(),
+  spec: z.object({ model: ModelSpecSchema, training: TrainingSpecSchema }),
+  /** Validation metrics of the kept epoch (training metrics when nothing was held out). */
+  metrics: z.record(z.string(), z.number()),
+  dataset: z.object({
+    source: z.string(),
+    rows: z.number().int(),
+    columns: z.number().int(),
+    /** SHA-256 of the table's content (column names and cells). */
+    sha256: z.string(),
+    trainRows: z.number().int(),
+    validationRows: z.number().int(),
+  }),
+  training: z.object({ epochs: z.number().int(), bestEpoch: z.number().int(), seconds: z.number() }),
+  /** The OpenMaaS version that wrote the file. */
+  version: z.string(),
+});
+
+export type ModelCard = z.infer<typeof ModelCardSchema>;
+export type Feature = z.infer<typeof FeatureSchema>;
+
+const KEYS = ["task", "target", "features", "labels", "spec", "metrics", "dataset", "training", "version"] as const;
+
+/** The card as `metadata_props`: `openmaas.<field>` -> JSON. */
+export function cardMetadata(card: ModelCard): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of KEYS) if (card[k] !== undefined) out[`openmaas.${k}`] = JSON.stringify(card[k]);
+  return out;
+}
+
+/** Reads a card back from `metadata_props`; undefined when the file has none (an imported model). */
+export function cardFromMetadata(metadata: Record<string, string>, source: string): ModelCard | undefined {
+  if (!Object.keys(metadata).some((k) => k.startsWith("openmaas."))) return undefined;
+  const raw: Record<string, unknown> = {};
+  for (const k of KEYS) {
+    const v = metadata[`openmaas.${k}`];
+    if (v === undefined) continue;
+    try {
+      raw[k] = JSON.parse(v);
+    } catch {
+      throw new MaasError("bad_input", `${source}: metadata 'openmaas.${k}' is not JSON`);
+    }
+  }
+  const parsed = ModelCardSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `openmaas.${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new MaasError("bad_input", `${source}: the model card is not valid (${issues})`);
+  }
+  return parsed.data;
+}
+
+export function featureFromEncoding(e: FeatureEncoding): Feature {
+  return e.type === "numeric"
+    ? { name: e.name, type: "numeric", encoding: { standardize: { mean: e.mean, std: e.std } } }
+    : { name: e.name, type: "categorical", encoding: { oneHot: { categories: e.categories } } };
+}
+
+export function encodingFromFeature(f: Feature): FeatureEncoding {
+  return "standardize" in f.encoding
+    ? { name: f.name, type: "numeric", ...f.encoding.standardize }
+    : { name: f.name, type: "categorical", categories: f.encoding.oneHot.categories };
+}

@@ -1,0 +1,124 @@
+// A model file read back: its interface, its card, and predictions and metrics on tables.
+import type { FeatureEncoding } from "../data/encoders.js";
+import { compareLabels } from "../data/encoders.js";
+import type { RawTable } from "../data/table.js";
+import { MaasError, inputError } from "../errors.js";
+import type { ModelInfo } from "../engine/onnx-codec.js";
+import { decodeModelInfo } from "../engine/onnx-codec.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { ModelCard } from "./card.js";
+import { cardFromMetadata, encodingFromFeature } from "./card.js";
+import { classificationMetrics, regressionMetrics } from "./metrics.js";
+import { columnFeeds } from "./preprocess.js";
+
+/** One answer: a number (regression) or a label (classification), with the class probabilities. */
+export interface PredictionRecord {
+  prediction: number | string;
+  probabilities?: Record<string, number>;
+}
+
+/** The shortest decimal that reads back as the same float32: 0.1 rather than 0.10000000149011612. */
+export function float32ToNumber(x: number): number {
+  for (let digits = 6; digits < 9; digits++) {
+    const short = Number(x.toPrecision(digits));
+    if (Math.fround(short) === x) return short;
+  }
+  return x;
+}
+
+/** Rows per run of the model: bounds memory on large files. */
+const CHUNK = 65_536;
+
+export class ModelFile {
+  private constructor(
+    readonly bytes: Uint8Array,
+    readonly source: string,
+    readonly info: ModelInfo,
+    /** Absent for models OpenMaaS did not train (imported ones). */
+    readonly card: ModelCard | undefined,
+  ) {}
+
+  /** Reads a model file's interface and card; a file that is not ONNX is a bad-input error. */
+  static parse(bytes: Uint8Array, source: string): ModelFile {
+    let info: ModelInfo;
+    try {
+      info = decodeModelInfo(bytes);
+    } catch (e) {
+      throw new MaasError("bad_input", `${source}: not an ONNX model file (${e instanceof Error ? e.message : String(e)})`);
+    }
+    return new ModelFile(bytes, source, info, cardFromMetadata(info.metadata, source));
+  }
+
+  /** The card, or a bad-input error for a model without one. */
+  requireCard(): ModelCard {
+    if (!this.card) throw new MaasError("bad_input", `${this.source}: not an OpenMaaS tabular model (it has no openmaas.* metadata); feed it raw tensors instead`);
+    return this.card;
+  }
+
+  get encodings(): FeatureEncoding[] {
+    return this.requireCard().features.map(encodingFromFeature);
+  }
+
+  /** Predictions for every row of a table, in row order. Columns the model does not use are ignored. */
+  async predict(runtime: Runtime, table: RawTable, threads = 0): Promise<PredictionRecord[]> {
+    const card = this.requireCard();
+    const encodings = this.encodings;
+    const labels = card.labels;
+    const session = await runtime.createSession(this.bytes, { threads, spinning: false });
+    try {
+      const records: PredictionRecord[] = [];
+      for (let start = 0; start < table.rows; start += CHUNK) {
+        const rows = Int32Array.from({ length: Math.min(CHUNK, table.rows - start) }, (_v, i) => start + i);
+        const out = await session.run(columnFeeds(table, encodings, rows), labels ? ["prediction", "probabilities"] : ["prediction"]);
+        const pred = out.prediction.data;
+        const probs = out.probabilities?.data as Float32Array | undefined;
+        for (let i = 0; i < rows.length; i++) {
+          if (!labels) {
+            records.push({ prediction: float32ToNumber((pred as Float32Array)[i]) });
+            continue;
+          }
+          const p: Record<string, number> = {};
+          labels.forEach((l, k) => (p[l] = float32ToNumber(probs![i * labels.length + k])));
+          records.push({ prediction: (pred as string[])[i], probabilities: p });
+        }
+      }
+      return records;
+    } finally {
+      await session.release();
+    }
+  }
+
+  /** The task's metrics on a labelled table (and, for classifiers, the confusion matrix). */
+  async evaluate(runtime: Runtime, table: RawTable, target?: string, threads = 0): Promise<Evaluation> {
+    const card = this.requireCard();
+    const column = target ?? card.target;
+    const c = table.columns.indexOf(column);
+    if (c < 0) throw inputError(`there is no target column '${column}' to evaluate against (columns: ${table.columns.join(", ")})`, { file: table.source });
+    const records = await this.predict(runtime, table, threads);
+    const cells = table.values[c];
+    const where = (r: number) => ({ file: table.source, row: table.rowLabel(r), column });
+    if (card.task === "regression") {
+      const truth = cells.map((v, r) => {
+        const n = v === null ? NaN : Number(v);
+        if (!Number.isFinite(n)) throw inputError(`the target '${v}' is not a finite number`, where(r));
+        return n;
+      });
+      return { task: "regression", rows: table.rows, metrics: { ...regressionMetrics(truth, records.map((r) => r.prediction as number)) } };
+    }
+    const labels = card.labels!;
+    const index = new Map(labels.map((l, i) => [l, i]));
+    const truth = cells.map((v, r) => {
+      const k = v === null ? undefined : index.get(v);
+      if (k === undefined) throw inputError(`the label '${v}' is not one the model knows (${[...labels].sort(compareLabels).join(", ")})`, where(r));
+      return k;
+    });
+    const probs = new Float64Array(records.length * labels.length);
+    records.forEach((r, i) => labels.forEach((l, k) => (probs[i * labels.length + k] = r.probabilities![l])));
+    const { confusion, ...metrics } = classificationMetrics(truth, probs, labels.length);
+    return { task: "classification", rows: table.rows, metrics, labels, confusion };
+  }
+}
+
+export type Evaluation =
+  | { task: "regression"; rows: number; metrics: Record<string, number> }
+  | { task: "classification"; rows: number; metrics: Record<string, number>; labels: string[]; confusion: number[][] };
