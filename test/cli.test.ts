@@ -1,0 +1,87 @@
+// The `maas` command end to end, as a user runs it: the built CLI in a child process.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+
+const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
+const dir = mkdtempSync(join(tmpdir(), "maas-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function maas(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, text: string): string {
+  writeFileSync(join(dir, name), text);
+  return name;
+}
+
+const good = file("good.csv", "x,label\n" + Array.from({ length: 40 }, (_v, i) => `${i},${i < 20 ? "lo" : "hi"}`).join("\n") + "\n");
+
+describe("bad input: exit 2, one line naming the place, no stack trace, no model file", () => {
+  test.each<[string, string, string[], RegExp]>([
+    ["a misspelt target", "x,y\n1,2\n3,4\n", ["--target", "z"], /no target column 'z' \(columns: x, y\)/],
+    ["a header only", "x,y\n", ["--target", "y"], /header but no data rows/],
+    ["an empty file", "", ["--target", "y"], /empty/],
+    ["a ragged row", "x,y\n1,2\n3,4,5\n", ["--target", "y"], /row 2.*expected 2 fields, found 3/],
+    ["NaN in the target", "x,y\n1,2\n2,NaN\n3,4\n", ["--target", "y", "--model", "linear"], /row 2, column 'y': the target is missing/],
+    ["Infinity in the target", "x,y\n1,2\n2,Infinity\n3,4\n", ["--target", "y", "--model", "linear"], /row 2, column 'y': the target is Infinity/],
+    ["one class", "x,y\n1,a\n2,a\n3,a\n", ["--target", "y", "--model", "logistic"], /at least two classes; the target has only 'a'/],
+    ["a word in a declared numeric column", "x,y\n1,2\nbig,3\n4,5\n", ["--target", "y", "--numeric", "x"], /row 2, column 'x': 'big' is not a number/],
+  ])("%s", (name, text, flags, message) => {
+    const data = file(`${name.replace(/\W+/g, "-")}.csv`, text);
+    const before = readdirSync(dir).length;
+    const r = maas("train", "--data", data, "--out", "bad.onnx", ...flags);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain(data);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("maas:"))).toHaveLength(1);
+    expect(existsSync(join(dir, "bad.onnx"))).toBe(false);
+    expect(readdirSync(dir).length).toBe(before); // no temporary file left either
+  });
+
+  test("a bad flag value names the flag", () => {
+    const r = maas("train", "--data", good, "--target", "label", "--epochs", "many", "--out", "bad.onnx");
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("maas: --epochs takes a whole number; got 'many'");
+    expect(existsSync(join(dir, "bad.onnx"))).toBe(false);
+  });
+
+  test("a predict file without a model column", () => {
+    expect(maas("train", "--data", good, "--target", "label", "--model", "logistic", "--out", "m.onnx").code).toBe(0);
+    const r = maas("predict", "--model", "m.onnx", "--data", file("nox.csv", "other\n1\n"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nox.csv: the model needs column 'x'/);
+  });
+
+  test("a model file that is not ONNX", () => {
+    const r = maas("inspect", good);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/good.csv: not an ONNX model file/);
+  });
+});
+
+describe("a session", () => {
+  test("train --json, predict --json, eval --json, inspect --json", () => {
+    const t = maas("train", "--data", good, "--target", "label", "--model", "logistic", "--out", "lh.onnx", "--json");
+    expect(t.code).toBe(0);
+    const summary = JSON.parse(t.stdout.trim().split("\n").pop()!);
+    expect(summary).toMatchObject({ model: "lh.onnx", task: "classification", kind: "logistic", labels: ["hi", "lo"], rows: 40 });
+
+    const p = maas("predict", "--model", "lh.onnx", "--data", file("q.csv", "x,label\n2,lo\n37,hi\n"), "--json");
+    const rows = p.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.prediction)).toEqual(["lo", "hi"]);
+
+    const e = JSON.parse(maas("eval", "--model", "lh.onnx", "--data", good, "--json").stdout);
+    expect(e.metrics.accuracy).toBeGreaterThan(0.9);
+    expect(e.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(40);
+
+    const i = JSON.parse(maas("inspect", "lh.onnx", "--json").stdout);
+    expect(i.inputs).toEqual([{ name: "x", dtype: "float32", shape: ["batch", 1] }]);
+    expect(i.card.labels).toEqual(["hi", "lo"]);
+  });
+});
