@@ -13,7 +13,10 @@ const above = {
   registry: ["serving", "jobs", "server", "cli", "web"],
   serving: ["jobs", "server", "cli", "web"],
   jobs: ["serving", "server", "cli", "web"],
-  server: ["cli", "web"],
+  server: ["cli", "web", "client"],
+  // the HTTP API's schemas, shared by server and client
+  api: ["registry", "serving", "jobs", "server", "cli", "web", "client"],
+  client: ["registry", "serving", "jobs", "server", "cli", "web", "runtime", "engine"],
   // leaf utilities: files, plots
   util: ["engine", "models", "data", "text", "registry", "serving", "jobs", "server", "cli", "web"],
   plot: ["engine", "models", "data", "text", "registry", "serving", "jobs", "server", "cli", "web"],

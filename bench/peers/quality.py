@@ -6,8 +6,9 @@ in training ignored. A column is numeric when every present cell is a number, as
 
 Models, per task:
   linear     LinearRegression() / LogisticRegression(penalty=None, max_iter=500): unregularized, like OpenMaaS's
-  mlp        MLP(100,) relu, adam, lr 0.001, batch min(200, n), 200 epochs, alpha=0, stop when the
-             training loss has not improved by tol=1e-4 for 10 epochs: sklearn's defaults except alpha
+  mlp        MLP(100,) relu, adam, lr 0.001, batch min(200, n), at most --epochs epochs (each value given), alpha=0,
+             stop when the training loss has not improved by tol=1e-4 for 10 epochs: with 200 epochs,
+             sklearn's defaults except alpha
   mlpDefault MLPClassifier/MLPRegressor(hidden_layer_sizes=(100,)): every other setting sklearn's default
 Prints one JSON line: accuracy (classification) or R^2 (regression) on the test CSV; for MLPs, one
 (metric, epochs run) per seed.
@@ -30,6 +31,7 @@ ap.add_argument("--test", required=True)
 ap.add_argument("--target", required=True)
 ap.add_argument("--task", choices=["classification", "regression"], required=True)
 ap.add_argument("--seeds", default="0")
+ap.add_argument("--epochs", default="200", help="comma-separated maximum epochs of the same-settings MLP")
 a = ap.parse_args()
 warnings.filterwarnings("ignore", category=ConvergenceWarning)  # max_iter reached: expected, both sides stop there
 
@@ -95,7 +97,10 @@ MLP = MLPClassifier if classification else MLPRegressor
 seeds = [int(s) for s in a.seeds.split(",")]
 result = {
     "linear": score(LogisticRegression(penalty=None, max_iter=500) if classification else LinearRegression()),
-    "mlp": [mlp(MLP(hidden_layer_sizes=(100,), activation="relu", solver="adam", alpha=0.0, batch_size="auto", learning_rate_init=0.001, max_iter=200, tol=1e-4, n_iter_no_change=10, random_state=s)) for s in seeds],
+    "mlp": {
+        e: [mlp(MLP(hidden_layer_sizes=(100,), activation="relu", solver="adam", alpha=0.0, batch_size="auto", learning_rate_init=0.001, max_iter=int(e), tol=1e-4, n_iter_no_change=10, random_state=s)) for s in seeds]
+        for e in a.epochs.split(",")
+    },
     "mlpDefault": [mlp(MLP(hidden_layer_sizes=(100,), random_state=s)) for s in seeds],
     "sklearn": sklearn.__version__,
 }

@@ -5,6 +5,9 @@ import { Command, CommanderError, Option } from "commander";
 import { isMaasError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { demo } from "./demo.js";
+import { registerKeysCommands } from "./keys.js";
+import { registerRemoteCommands } from "./remote.js";
+import { serveCommand } from "./serve.js";
 import { evalCommand, inspectCommand, predictCommand } from "./predict.js";
 import { trainCommand } from "./train.js";
 
@@ -65,9 +68,19 @@ function program(): Command {
     .option("--json", "print the card as JSON")
     .action((file, opts) => inspectCommand(file, opts));
 
+  p.command("serve")
+    .description("run the platform: HTTP API, training jobs, predictions (embedded SQLite and files)")
+    .option("--port <port>", "HTTP port (env PORT)", undefined)
+    .option("--home <dir>", "data folder (env MAAS_HOME)")
+    .option("--host <address>", "address to listen on (env MAAS_HOST)")
+    .action((opts) => serveCommand(opts));
+
   p.command("demo")
     .description("train an MLP on generated data and print its learning curve")
     .action(() => demo((line) => process.stdout.write(line + "\n")));
+
+  registerRemoteCommands(p);
+  registerKeysCommands(p);
   return p;
 }
 

@@ -43,9 +43,9 @@ export async function parseCsvChunks(chunks: AsyncIterable<string> | Iterable<st
   return reader.end("");
 }
 
-/** Reads a CSV (or, by extension, TSV) file from disk, streaming; see `parseCsv`. */
-export function readCsvFile(path: string): Promise<RawTable> {
-  return parseCsvChunks(createReadStream(path, { encoding: "utf8", highWaterMark: CHUNK_BYTES }), path);
+/** Reads a CSV (or, by extension, TSV) file from disk, streaming; see `parseCsv`. `source` names it in errors. */
+export function readCsvFile(path: string, source = path): Promise<RawTable> {
+  return parseCsvChunks(createReadStream(path, { encoding: "utf8", highWaterMark: CHUNK_BYTES }), source);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,9 +25,9 @@ export function parseJson(text: string, source: string): RawTable {
   return records.table();
 }
 
-/** Reads a JSON or NDJSON file (see `parseJson`), streaming NDJSON line by line. */
-export async function readJsonFile(path: string): Promise<RawTable> {
-  const records = new RecordColumns(path);
+/** Reads a JSON or NDJSON file (see `parseJson`), streaming NDJSON line by line. `source` names it in errors. */
+export async function readJsonFile(path: string, source = path): Promise<RawTable> {
+  const records = new RecordColumns(source);
   let arrayLines: string[] | undefined; // not NDJSON: the lines, for parseJson to read whole
   let n = 0;
   for await (const line of splitLines(createReadStream(path, { encoding: "utf8" }))) {
@@ -37,8 +37,8 @@ export async function readJsonFile(path: string): Promise<RawTable> {
     else if (records.rows > 0 || text.trim() === "" || text.trimStart().startsWith("{")) addLine(records, text, n);
     else arrayLines = [...new Array<string>(n - 1).fill(""), text];
   }
-  if (arrayLines !== undefined) return parseJson(arrayLines.join("\n"), path);
-  if (records.rows === 0) throw inputError("the file is empty", { file: path });
+  if (arrayLines !== undefined) return parseJson(arrayLines.join("\n"), source);
+  if (records.rows === 0) throw inputError("the file is empty", { file: source });
   return records.table();
 }
 

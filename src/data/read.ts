@@ -24,14 +24,15 @@ const SNIFF_BYTES = 4096;
 /**
  * Reads a CSV/TSV (.csv, .tsv, .txt) or JSON/NDJSON (.json, .ndjson, .jsonl) file. Another
  * extension is read as JSON if the file starts with '[' or '{', else as CSV. A file that cannot
- * be read is a bad_input MaasError ("FILE: no such file").
+ * be read is a bad_input MaasError ("FILE: no such file"). `source` (default: the path) names the
+ * data in error messages and, by its extension, chooses the format.
  */
-export async function readTable(path: string): Promise<RawTable> {
+export async function readTable(path: string, source = path): Promise<RawTable> {
   try {
-    const format = FORMAT_BY_EXTENSION.get(extname(path).toLowerCase()) ?? (await sniffFormat(path));
-    return format === "json" ? await readJsonFile(path) : await readCsvFile(path);
+    const format = FORMAT_BY_EXTENSION.get(extname(source).toLowerCase()) ?? (await sniffFormat(path));
+    return format === "json" ? await readJsonFile(path, source) : await readCsvFile(path, source);
   } catch (e) {
-    throw fileError(e, path);
+    throw fileError(e, source);
   }
 }
 

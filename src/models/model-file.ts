@@ -5,7 +5,7 @@ import type { RawTable } from "../data/table.js";
 import { MaasError, inputError } from "../errors.js";
 import type { ModelInfo } from "../engine/onnx-codec.js";
 import { decodeModelInfo } from "../engine/onnx-codec.js";
-import type { Runtime } from "../runtime/runtime.js";
+import type { Runtime, Session } from "../runtime/runtime.js";
 import type { ModelCard } from "./card.js";
 import { cardFromMetadata, encodingFromFeature } from "./card.js";
 import { classificationMetrics, regressionMetrics } from "./metrics.js";
@@ -61,40 +61,55 @@ export class ModelFile {
 
   /** Predictions for every row of a table, in row order. Columns the model does not use are ignored. */
   async predict(runtime: Runtime, table: RawTable, threads = 0): Promise<PredictionRecord[]> {
-    const card = this.requireCard();
-    const encodings = this.encodings;
-    const labels = card.labels;
     const session = await runtime.createSession(this.bytes, { threads, spinning: false });
     try {
-      const records: PredictionRecord[] = [];
-      for (let start = 0; start < table.rows; start += CHUNK) {
-        const rows = Int32Array.from({ length: Math.min(CHUNK, table.rows - start) }, (_v, i) => start + i);
-        const out = await session.run(columnFeeds(table, encodings, rows), labels ? ["prediction", "probabilities"] : ["prediction"]);
-        const pred = out.prediction.data;
-        const probs = out.probabilities?.data as Float32Array | undefined;
-        for (let i = 0; i < rows.length; i++) {
-          if (!labels) {
-            records.push({ prediction: float32ToNumber((pred as Float32Array)[i]) });
-            continue;
-          }
-          const p: Record<string, number> = {};
-          labels.forEach((l, k) => (p[l] = float32ToNumber(probs![i * labels.length + k])));
-          records.push({ prediction: (pred as string[])[i], probabilities: p });
-        }
-      }
-      return records;
+      return await this.predictWith(session, table);
     } finally {
       await session.release();
     }
   }
 
+  /** As `predict`, on a session of this model that the caller manages (a serving cache). */
+  async predictWith(session: Session, table: RawTable): Promise<PredictionRecord[]> {
+    const card = this.requireCard();
+    const encodings = this.encodings;
+    const labels = card.labels;
+    const records: PredictionRecord[] = [];
+    for (let start = 0; start < table.rows; start += CHUNK) {
+      const rows = Int32Array.from({ length: Math.min(CHUNK, table.rows - start) }, (_v, i) => start + i);
+      const out = await session.run(columnFeeds(table, encodings, rows), labels ? ["prediction", "probabilities"] : ["prediction"]);
+      const pred = out.prediction.data;
+      const probs = out.probabilities?.data as Float32Array | undefined;
+      for (let i = 0; i < rows.length; i++) {
+        if (!labels) {
+          records.push({ prediction: float32ToNumber((pred as Float32Array)[i]) });
+          continue;
+        }
+        const p: Record<string, number> = {};
+        labels.forEach((l, k) => (p[l] = float32ToNumber(probs![i * labels.length + k])));
+        records.push({ prediction: (pred as string[])[i], probabilities: p });
+      }
+    }
+    return records;
+  }
+
   /** The task's metrics on a labelled table (and, for classifiers, the confusion matrix). */
   async evaluate(runtime: Runtime, table: RawTable, target?: string, threads = 0): Promise<Evaluation> {
+    const session = await runtime.createSession(this.bytes, { threads, spinning: false });
+    try {
+      return await this.evaluateWith(session, table, target);
+    } finally {
+      await session.release();
+    }
+  }
+
+  /** As `evaluate`, on a session of this model that the caller manages. */
+  async evaluateWith(session: Session, table: RawTable, target?: string): Promise<Evaluation> {
     const card = this.requireCard();
     const column = target ?? card.target;
     const c = table.columns.indexOf(column);
     if (c < 0) throw inputError(`there is no target column '${column}' to evaluate against (columns: ${table.columns.join(", ")})`, { file: table.source });
-    const records = await this.predict(runtime, table, threads);
+    const records = await this.predictWith(session, table);
     const cells = table.values[c];
     const where = (r: number) => ({ file: table.source, row: table.rowLabel(r), column });
     if (card.task === "regression") {

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
 import type { Runtime, Session } from "./runtime.js";
-import { SessionCache } from "./session-cache.js";
+import type { LoadedModel } from "./session-cache.js";
+import { SessionCache, contentKey } from "./session-cache.js";
 
-/** A runtime whose sessions only record their lifecycle. */
+/** A runtime whose sessions only record their lifecycle; a model's id is its first byte. */
 function recordingRuntime() {
   const created: number[] = [];
   const released: number[] = [];
@@ -17,27 +18,53 @@ function recordingRuntime() {
   return { runtime, created, released };
 }
 
+/** A loader for model `id` (key `m<id>`) that counts its calls. */
+function loader(id: number, loads: number[] = []): [string, () => Promise<LoadedModel<undefined>>] {
+  return [`m${id}`, async () => (loads.push(id), { bytes: Uint8Array.of(id), meta: undefined })];
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
 describe("SessionCache", () => {
-  test("reuses a session for the same model and options, not for other options", async () => {
+  test("reuses a session for the same key and options, not for other options, loading only on a miss", async () => {
     const { runtime, created } = recordingRuntime();
+    const loads: number[] = [];
     const cache = new SessionCache(runtime, 4);
-    await cache.use(Uint8Array.of(1), {}, async () => 0);
-    await cache.use(Uint8Array.of(1), {}, async () => 0);
-    await cache.use(Uint8Array.of(1), { threads: 1 }, async () => 0);
+    await cache.use(...loader(1, loads), {}, async () => 0);
+    await cache.use(...loader(1, loads), {}, async () => 0);
+    await cache.use(...loader(1, loads), { threads: 1 }, async () => 0);
     expect(created).toEqual([1, 1]);
+    expect(loads).toEqual([1, 1]);
+  });
+
+  test("concurrent first uses share one load", async () => {
+    const { runtime, created } = recordingRuntime();
+    const loads: number[] = [];
+    const cache = new SessionCache(runtime, 4);
+    await Promise.all([cache.use(...loader(1, loads), {}, async () => 0), cache.use(...loader(1, loads), {}, async () => 0)]);
+    expect(loads).toEqual([1]);
+    expect(created).toEqual([1]);
+  });
+
+  test("hands the loader's derived value to every use", async () => {
+    const { runtime } = recordingRuntime();
+    const cache = new SessionCache<{ card: string }>(runtime);
+    const load = async () => ({ bytes: Uint8Array.of(1), meta: { card: "iris" } });
+    expect(await cache.use("iris", load, {}, async (_s, meta) => meta.card)).toBe("iris");
+    expect(await cache.use("iris", async () => Promise.reject(new Error("not called on a hit")), {}, async (_s, meta) => meta.card)).toBe("iris");
   });
 
   test("evicts the least recently used and releases it", async () => {
     const { runtime, created, released } = recordingRuntime();
     const cache = new SessionCache(runtime, 2);
-    await cache.use(Uint8Array.of(1), {}, async () => 0);
-    await cache.use(Uint8Array.of(2), {}, async () => 0);
-    await cache.use(Uint8Array.of(1), {}, async () => 0); // 1 is now the most recent
-    await cache.use(Uint8Array.of(3), {}, async () => 0); // evicts 2
-    await new Promise((r) => setImmediate(r));
+    await cache.use(...loader(1), {}, async () => 0);
+    await cache.use(...loader(2), {}, async () => 0);
+    await cache.use(...loader(1), {}, async () => 0); // 1 is now the most recent
+    await cache.use(...loader(3), {}, async () => 0); // evicts 2
+    await tick();
     expect(released).toEqual([2]);
     expect(cache.size).toBe(2);
-    await cache.use(Uint8Array.of(1), {}, async () => 0);
+    await cache.use(...loader(1), {}, async () => 0);
     expect(created).toEqual([1, 2, 3]);
   });
 
@@ -45,16 +72,31 @@ describe("SessionCache", () => {
     const { runtime, released } = recordingRuntime();
     const cache = new SessionCache(runtime, 1);
     let finish!: () => void;
-    const busy = cache.use(Uint8Array.of(1), {}, () => new Promise<void>((r) => (finish = r)));
-    await new Promise((r) => setImmediate(r));
-    await cache.use(Uint8Array.of(2), {}, async () => 0); // evicts 1 while it runs
+    const busy = cache.use(...loader(1), {}, () => new Promise<void>((r) => (finish = r)));
+    await tick();
+    await cache.use(...loader(2), {}, async () => 0); // evicts 1 while it runs
     expect(released).toEqual([]);
     finish();
     await busy;
     expect(released).toEqual([1]);
   });
 
-  test("does not cache a model that fails to load", async () => {
+  test("clear releases idle sessions now and busy ones when their calls end", async () => {
+    const { runtime, released } = recordingRuntime();
+    const cache = new SessionCache(runtime, 4);
+    await cache.use(...loader(1), {}, async () => 0);
+    let finish!: () => void;
+    const busy = cache.use(...loader(2), {}, () => new Promise<void>((r) => (finish = r)));
+    await tick();
+    await cache.clear();
+    expect(released).toEqual([1]);
+    expect(cache.size).toBe(0);
+    finish();
+    await busy;
+    expect(released).toEqual([1, 2]);
+  });
+
+  test("does not cache a model whose loader or session creation fails", async () => {
     let calls = 0;
     const runtime: Runtime = {
       async createSession() {
@@ -63,9 +105,31 @@ describe("SessionCache", () => {
       },
     };
     const cache = new SessionCache(runtime);
-    await expect(cache.use(Uint8Array.of(9), {}, async () => 0)).rejects.toThrow("bad model");
-    await expect(cache.use(Uint8Array.of(9), {}, async () => 0)).rejects.toThrow("bad model");
+    await expect(cache.use(...loader(9), {}, async () => 0)).rejects.toThrow("bad model");
+    await expect(cache.use(...loader(9), {}, async () => 0)).rejects.toThrow("bad model");
     expect(calls).toBe(2);
     expect(cache.size).toBe(0);
+    const unreadable = async () => Promise.reject(new Error("no such file"));
+    await expect(cache.use("gone", unreadable, {}, async () => 0)).rejects.toThrow("no such file");
+    expect(cache.size).toBe(0);
+  });
+
+  test("a failed load that was already evicted does not drop the newer entry for its key", async () => {
+    const { runtime, created, released } = recordingRuntime();
+    const cache = new SessionCache(runtime, 1);
+    let fail!: (e: Error) => void;
+    const failing = cache.use("m1", () => new Promise<LoadedModel<undefined>>((_r, reject) => (fail = reject)), {}, async () => 0);
+    await tick();
+    await cache.use(...loader(2), {}, async () => 0); // evicts the pending m1
+    await cache.use(...loader(1), {}, async () => 0); // a new m1 entry, loaded fine
+    fail(new Error("slow failure"));
+    await expect(failing).rejects.toThrow("slow failure");
+    await cache.use(...loader(1), {}, async () => 0);
+    expect(created).toEqual([2, 1]);
+    expect(released).toEqual([2]);
+  });
+
+  test("contentKey is the SHA-256 of the bytes", () => {
+    expect(contentKey(new TextEncoder().encode("abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 });

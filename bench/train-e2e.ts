@@ -1,0 +1,223 @@
+// npm run bench:e2e — `maas train` end to end on a CSV (start the process, parse 20,000 x 100, train an
+// MLP 100-256-10 with SGD for 5 epochs, export) against a typical PyTorch script doing the same with
+// NumPy's CSV loaders (bench/peers/train_csv.py). Whole processes, wall clock, interleaved, medians.
+// Prints two tables (times, and where the time goes) and writes them to docs/benchmarks.md.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readTable } from "../src/data/read.js";
+import { Random } from "../src/engine/random.js";
+import type { CallFrame } from "./cpu-profile.js";
+import { inclusiveMs, named } from "./cpu-profile.js";
+import { MAAS, checkBuild } from "./maas-cli.js";
+import { machine, median, replaceSection } from "./report.js";
+
+const ROWS = 20_000;
+const COLUMNS = 100;
+const CLASSES = 10;
+const HIDDEN = 256;
+const BATCH = 128;
+const EPOCHS = 5;
+const LR = 0.01;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const PYTHON = "/usr/bin/python3";
+const OUT = "bench/.out/e2e";
+const CSV = `${OUT}/train-${ROWS}x${COLUMNS}.csv`;
+
+/** Gaussian features with 5 decimals; the label ("class_0".."class_9") is the argmax of a fixed random linear map. */
+function writeData(): void {
+  if (existsSync(CSV)) return;
+  const rng = new Random(11);
+  const map = Float64Array.from({ length: COLUMNS * CLASSES }, () => rng.normal());
+  const lines = [[...Array.from({ length: COLUMNS }, (_v, j) => `x${j}`), "label"].join(",")];
+  const x = new Float64Array(COLUMNS);
+  for (let r = 0; r < ROWS; r++) {
+    for (let j = 0; j < COLUMNS; j++) x[j] = Number(rng.normal().toFixed(5));
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let k = 0; k < CLASSES; k++) {
+      let s = 0;
+      for (let j = 0; j < COLUMNS; j++) s += x[j] * map[j * CLASSES + k];
+      if (s > bestScore) [best, bestScore] = [k, s];
+    }
+    lines.push(`${Array.from(x, (v) => v.toFixed(5)).join(",")},class_${best}`);
+  }
+  writeFileSync(CSV, lines.join("\n") + "\n");
+}
+
+interface Run {
+  seconds: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a process to completion and times it, wall clock. */
+function timed(command: string, args: string[]): Run {
+  const started = performance.now();
+  const r = spawnSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
+  return { seconds, stdout: r.stdout, stderr: r.stderr };
+}
+
+const lastJson = <T>(out: string): T => JSON.parse(out.trim().split("\n").pop()!) as T;
+
+const maasArgs = (threads: number): string[] => [
+  MAAS, "train", "--data", CSV, "--target", "label", "--out", `${OUT}/model.onnx`,
+  ...["--model", "mlp", "--hidden", String(HIDDEN), "--optimizer", "sgd", "--batch-size", String(BATCH)],
+  ...["--epochs", String(EPOCHS), "--lr", String(LR), "--patience", "0", "--validation-split", "0"],
+  ...(threads > 0 ? ["--threads", String(threads)] : []), "--json",
+];
+
+const torchArgs = (loader: string, threads: number): string[] => [
+  "bench/peers/train_csv.py", "--data", CSV, "--out", `${OUT}/model.pt`, "--loader", loader,
+  ...["--hidden", String(HIDDEN), "--epochs", String(EPOCHS), "--batch", String(BATCH), "--lr", String(LR), "--threads", String(threads)],
+];
+
+interface MaasSummary {
+  seconds: number;
+  metrics: Record<string, number>;
+}
+
+interface TorchSummary {
+  accuracy: number;
+  seconds: { import: number; load: number; train: number; save: number };
+  torch: string;
+  threads: number;
+}
+
+/** Seconds of training steps in a `maas train` run: the rows over each epoch's samples/s, from its progress lines. */
+function stepSeconds(stderr: string): number | undefined {
+  const rates = [...stderr.matchAll(/^epoch \d+\/\d+ .* (\d+) samples\/s$/gm)].map((m) => Number(m[1]));
+  return rates.length === EPOCHS ? rates.reduce((s, r) => s + ROWS / r, 0) : undefined;
+}
+
+const s = (x: number | undefined): string => (x === undefined ? "n/a" : x.toFixed(2));
+
+/** Phases of one profiled `maas train` (default threads), by the functions that run them. */
+const PROFILE_PHASES: Record<string, (f: CallFrame) => boolean> = {
+  "read the CSV (`parseCsvChunks`)": named("parseCsvChunks"),
+  "column kinds (`inferSchema`: every cell parsed as a number)": named("inferSchema"),
+  "means and scales (`fitEncodings`: the cells parsed again)": named("fitEncodings"),
+  "feature matrix (`encodeTable`: parsed a third time)": named("encodeTable"),
+  "SHA-256 of the table for the model card (`tableFingerprint`)": named("tableFingerprint"),
+  "ONNX Runtime calls, native (session creation, training steps, evaluation)": (f) => f.functionName === "" && f.url.endsWith("onnxruntime-node/dist/backend.js"),
+  "training loop, JS side (`fit`: shuffles, batches, feeds)": named("fit"),
+  "per-epoch evaluation on the 20,000 training rows, JS side (`evaluate`)": named("evaluate"),
+  "… of which metrics (`classificationMetrics`: accuracy, F1, ROC AUC)": named("classificationMetrics"),
+  "ONNX export (`encodeModel`)": named("encodeModel"),
+  "garbage collection": named("(garbage collector)"),
+  "idle (waiting)": named("(idle)"),
+};
+
+/** One `maas train` under `node --cpu-prof`: main-thread milliseconds per phase. */
+function profileOnce(): Map<string, number> {
+  const dir = `${OUT}/profile`;
+  rmSync(dir, { recursive: true, force: true });
+  timed(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, ...maasArgs(0)]);
+  return inclusiveMs(`${dir}/${readdirSync(dir).find((f) => f.endsWith(".cpuprofile"))!}`, PROFILE_PHASES);
+}
+
+/** All runs, interleaved so all see the same machine load; a table row per thread setting. */
+function timeAll(peers: readonly string[]): { runs: Map<string, Run[]>; rows: string[] } {
+  // Warm-up: the file in the page cache, the modules on disk read once.
+  timed(process.execPath, maasArgs(0));
+  for (const loader of peers) timed(PYTHON, torchArgs(loader, 0));
+  const rows: string[] = [];
+  const runs = new Map<string, Run[]>();
+  const add = (key: string, r: Run) => runs.set(key, [...(runs.get(key) ?? []), r]);
+  for (const threads of [0, 1]) {
+    for (let i = 0; i < REPEATS; i++) {
+      add(`maas-${threads}`, timed(process.execPath, maasArgs(threads)));
+      for (const loader of peers) add(`${loader}-${threads}`, timed(PYTHON, torchArgs(loader, threads)));
+    }
+    const t = (key: string) => median(runs.get(key)!.map((r) => r.seconds));
+    const ours = t(`maas-${threads}`);
+    const [loadtxt, genfromtxt] = peers.map((p) => t(`${p}-${threads}`));
+    const row = `| ${threads === 0 ? "default (all cores)" : threads} | ${s(ours)} | ${s(loadtxt)} | ${s(genfromtxt)} | ${(loadtxt / ours).toFixed(2)}x | ${(genfromtxt / ours).toFixed(2)}x |`;
+    rows.push(row);
+    console.log(row);
+  }
+  return { runs, rows };
+}
+
+/** Where the time goes, default threads: medians over the timed runs, plus two separate measurements. */
+async function wallBreakdown(maasRuns: Run[], torchRuns: Run[]): Promise<string[]> {
+  const startup = median(Array.from({ length: 3 }, () => timed(process.execPath, [MAAS, "--version"]).seconds));
+  const read: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await readTable(CSV);
+    read.push((performance.now() - started) / 1000);
+  }
+  const readMedian = median(read);
+  const total = median(maasRuns.map((r) => r.seconds));
+  const trainTable = median(maasRuns.map((r) => lastJson<MaasSummary>(r.stdout).seconds));
+  const steps = maasRuns.map((r) => stepSeconds(r.stderr));
+  const stepsMedian = steps.every((x) => x !== undefined) ? median(steps as number[]) : undefined;
+  const torch = torchRuns.map((r) => ({ total: r.seconds, ...lastJson<TorchSummary>(r.stdout).seconds }));
+  const phase = (f: (r: (typeof torch)[number]) => number) => s(median(torch.map(f)));
+  return [
+    "| phase | OpenMaaS s | PyTorch + np.loadtxt s |",
+    "|---|---:|---:|",
+    `| start the process, load modules (\`maas --version\`; Python: interpreter + \`import torch\`) | ${s(startup)} | ${phase((r) => r.total - r.load - r.train - r.save)} |`,
+    `| read the CSV (\`readTable\`, in-process; Python: both \`loadtxt\` calls, \`np.unique\`, standardize) | ${s(readMedian)} | ${phase((r) => r.load)} |`,
+    `| training steps, ${EPOCHS} epochs (OpenMaaS: rows / samples/s of each epoch) | ${s(stepsMedian)} | ${phase((r) => r.train)} |`,
+    `| rest of \`trainTable\`: column types, encoding, compiling the step, sessions, per-epoch evaluation, export | ${s(stepsMedian === undefined ? undefined : trainTable - stepsMedian)} | – |`,
+    `| remainder: writing the file, exit (± the noise of the two separate measurements) | ${s(total - startup - readMedian - trainTable)} | ${phase((r) => r.save)} (\`torch.save\`) |`,
+    `| **whole process** | **${s(total)}** | **${phase((r) => r.total)}** |`,
+  ];
+}
+
+async function main(): Promise<void> {
+  checkBuild();
+  mkdirSync(OUT, { recursive: true });
+  writeData();
+  const { runs, rows } = timeAll(["loadtxt", "genfromtxt"]);
+  const maasRuns = runs.get("maas-0")!;
+  const breakdown = await wallBreakdown(maasRuns, runs.get("loadtxt-0")!);
+  const profile = profileOnce();
+  const profileTable = [
+    "| phase (inclusive; rows can overlap) | main-thread ms |",
+    "|---|---:|",
+    ...Object.keys(PROFILE_PHASES).map((label) => `| ${label} | ${Math.round(profile.get(label)!)} |`),
+    `| **whole profile** (start to exit) | **${Math.round(profile.get("(total)")!)}** |`,
+  ];
+  console.log(`\n${breakdown.join("\n")}\n\n${profileTable.join("\n")}`);
+
+  const torch = lastJson<TorchSummary>(runs.get("loadtxt-0")!.at(-1)!.stdout);
+  const ourAccuracy = lastJson<MaasSummary>(maasRuns.at(-1)!.stdout).metrics.accuracy;
+  const body = [
+    `\`maas train\` end to end: a ${ROWS.toLocaleString("en")}-row CSV of ${COLUMNS} numeric columns (Gaussian, 5 decimals) and a string label of ${CLASSES}`,
+    `classes (the argmax of a fixed random linear map), ${(ROWS * COLUMNS).toLocaleString("en")} cells. MLP ${COLUMNS}-${HIDDEN}-${CLASSES}, ReLU, SGD lr ${LR}, batch ${BATCH}, ${EPOCHS} epochs,`,
+    "nothing held out, no early stopping, features standardized, model written to disk:",
+    "",
+    `- OpenMaaS: \`node ${MAAS} train --data train.csv --target label --model mlp --hidden ${HIDDEN} --optimizer sgd --batch-size ${BATCH}`,
+    `  --epochs ${EPOCHS} --lr ${LR} --patience 0 --validation-split 0 --json\` (writes an ONNX file with preprocessing and labels).`,
+    `- PyTorch ${torch.torch} (Debian python3-torch): \`bench/peers/train_csv.py\` reads the CSV with \`np.loadtxt\` or \`np.genfromtxt\`,`,
+    "  standardizes, trains the same network with `torch.optim.SGD` in shuffled mini-batches, reports training accuracy,",
+    "  and `torch.save`s the state dict.",
+    "",
+    `Whole processes, wall clock, warm file cache, median of ${REPEATS} interleaved runs; threads: ONNX Runtime's and PyTorch's`,
+    `default (${torch.threads} here), or both set to 1 (\`--threads 1\`, \`torch.set_num_threads(1)\`). Training accuracy: OpenMaaS`,
+    `${ourAccuracy.toFixed(3)}, PyTorch ${torch.accuracy.toFixed(3)}. Ratio > 1: OpenMaaS is faster. Command: \`npm run bench:e2e\`.`,
+    "",
+    `Machine: ${machine()}.`,
+    "",
+    "| threads | OpenMaaS s | PyTorch + np.loadtxt s | PyTorch + np.genfromtxt s | loadtxt / OpenMaaS | genfromtxt / OpenMaaS |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...rows,
+    "",
+    "Where the time goes (default threads; medians of the runs above, except the first two OpenMaaS rows, measured",
+    "separately and subtracted):",
+    "",
+    ...breakdown,
+    "",
+    "The same run under `node --cpu-prof` (one run, default threads; the profiler adds some overhead), by function:",
+    "",
+    ...profileTable,
+  ].join("\n");
+  replaceSection("docs/benchmarks.md", "train-e2e", "End to end: `maas train` on a CSV vs a PyTorch script", body);
+  console.log("\nwritten to docs/benchmarks.md");
+}
+
+await main();

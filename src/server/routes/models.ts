@@ -1,0 +1,176 @@
+// The model registry: models, their immutable versions and aliases, model files, predictions and
+// evaluations, and imports of ONNX files trained elsewhere.
+import { createHash, randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { AliasRequestSchema, EvaluateRequestSchema, ImportQuerySchema, NameSchema, PageQuerySchema, PredictRequestSchema } from "../../api/schemas.js";
+import { MaasError } from "../../errors.js";
+import type { ModelCard } from "../../models/card.js";
+import { instancesTable } from "../../models/instances.js";
+import { ModelFile } from "../../models/model-file.js";
+import type { ModelRecord, VersionRecord } from "../../registry/store.js";
+import type { Services } from "../app.js";
+import { caller } from "../auth.js";
+
+const NameParams = z.object({ name: z.string() });
+const VersionParams = z.object({ name: z.string(), v: z.coerce.number().int().positive() });
+const AliasParams = z.object({ name: z.string(), alias: NameSchema });
+
+export function versionOut(v: VersionRecord) {
+  return { model: v.model, version: v.version, source: v.source, sha256: v.sha256, bytes: v.bytes, job: v.job, dataset: v.dataset, card: v.card, createdAt: v.createdAt };
+}
+
+export function modelRoutes(s: Services) {
+  const getModel = async (tenant: string, name: string): Promise<ModelRecord> => {
+    const m = await s.store.getModel(tenant, name);
+    if (!m) throw new MaasError("not_found", `no model '${name}'`);
+    return m;
+  };
+  const modelOut = async (m: ModelRecord) => {
+    const aliases = Object.fromEntries((await s.store.listAliases(m.tenant, m.name)).map((a) => [a.alias, a.version]));
+    return { name: m.name, latestVersion: m.latestVersion, aliases: { ...aliases, latest: m.latestVersion }, createdAt: m.createdAt };
+  };
+  const getVersion = async (tenant: string, name: string, version: number): Promise<VersionRecord> => {
+    const v = await s.store.getVersion(tenant, name, version);
+    if (!v) throw new MaasError("not_found", `model '${name}' has no version ${version}`);
+    return v;
+  };
+  /** The version a request names: by number, by alias, else `production` if set, else `latest`. */
+  const selectVersion = async (tenant: string, name: string, sel: { version?: number; alias?: string }): Promise<VersionRecord> => {
+    await getModel(tenant, name);
+    if (sel.version !== undefined && sel.alias !== undefined) throw new MaasError("bad_input", "give a version or an alias, not both");
+    if (sel.version !== undefined) return getVersion(tenant, name, sel.version);
+    const alias = sel.alias ?? ((await s.store.resolveAlias(tenant, name, "production")) !== undefined ? "production" : "latest");
+    const version = await s.store.resolveAlias(tenant, name, alias);
+    if (version === undefined) throw new MaasError("not_found", `model '${name}' has no alias '${alias}'`);
+    return getVersion(tenant, name, version);
+  };
+  const servable = async (v: VersionRecord) => {
+    if (!v.card) throw new MaasError("unprocessable", `version ${v.version} of '${v.model}' is an imported model without an OpenMaaS card; send it raw tensors over /v2`);
+    return { card: v.card as ModelCard, ref: { key: `${v.tenant}/${v.model}/${v.version}/${v.sha256}`, path: await s.blobs.localPath(v.artifact) } };
+  };
+
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addContentTypeParser("application/octet-stream", { parseAs: "buffer", bodyLimit: s.config.uploadLimit }, (_request, body, done) => done(null, body));
+
+    app.get("/models", { schema: { tags: ["models"], querystring: PageQuerySchema } }, async (request) => {
+      const p = caller(request, "read");
+      const page = await s.store.listModels(p.tenant, request.query as z.infer<typeof PageQuerySchema>);
+      return { items: await Promise.all(page.items.map(modelOut)), next: page.next };
+    });
+
+    app.get("/models/:name", { schema: { tags: ["models"], params: NameParams } }, async (request) => {
+      const p = caller(request, "read");
+      return modelOut(await getModel(p.tenant, (request.params as { name: string }).name));
+    });
+
+    app.delete("/models/:name", { schema: { tags: ["models"], params: NameParams } }, async (request, reply) => {
+      const p = caller(request, "write");
+      const { name } = request.params as { name: string };
+      const artifacts = await s.store.deleteModel(p.tenant, name);
+      if (!artifacts) throw new MaasError("not_found", `no model '${name}'`);
+      await Promise.all(artifacts.map((a) => s.blobs.delete(a)));
+      return reply.status(204).send();
+    });
+
+    app.get("/models/:name/versions", { schema: { tags: ["models"], params: NameParams, querystring: PageQuerySchema } }, async (request) => {
+      const p = caller(request, "read");
+      const { name } = request.params as { name: string };
+      await getModel(p.tenant, name);
+      const page = await s.store.listVersions(p.tenant, name, request.query as z.infer<typeof PageQuerySchema>);
+      return { items: page.items.map(versionOut), next: page.next };
+    });
+
+    app.get("/models/:name/versions/:v", { schema: { tags: ["models"], params: VersionParams } }, async (request) => {
+      const p = caller(request, "read");
+      const { name, v } = request.params as z.infer<typeof VersionParams>;
+      return versionOut(await getVersion(p.tenant, name, v));
+    });
+
+    app.get("/models/:name/versions/:v/artifact", { schema: { tags: ["models"], params: VersionParams } }, async (request, reply) => {
+      const p = caller(request, "read");
+      const { name, v } = request.params as z.infer<typeof VersionParams>;
+      const version = await getVersion(p.tenant, name, v);
+      const bytes = await s.blobs.get(version.artifact);
+      return reply
+        .header("content-type", "application/octet-stream")
+        .header("content-disposition", `attachment; filename="${name}-v${v}.onnx"`)
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    });
+
+    app.delete("/models/:name/versions/:v", { schema: { tags: ["models"], params: VersionParams } }, async (request, reply) => {
+      const p = caller(request, "write");
+      const { name, v } = request.params as z.infer<typeof VersionParams>;
+      const version = await getVersion(p.tenant, name, v);
+      const result = await s.store.deleteVersion(p.tenant, name, v);
+      if (result === "aliased") throw new MaasError("conflict", `an alias points at version ${v} of '${name}'; move or delete it first`);
+      if (result === "missing") throw new MaasError("not_found", `model '${name}' has no version ${v}`);
+      await s.blobs.delete(version.artifact);
+      return reply.status(204).send();
+    });
+
+    app.put("/models/:name/aliases/:alias", { schema: { tags: ["models"], params: AliasParams, body: AliasRequestSchema } }, async (request) => {
+      const p = caller(request, "write");
+      const { name, alias } = request.params as z.infer<typeof AliasParams>;
+      const { version } = request.body as z.infer<typeof AliasRequestSchema>;
+      await getModel(p.tenant, name);
+      if (alias === "latest") throw new MaasError("bad_input", "'latest' always names the newest version and cannot be moved");
+      await getVersion(p.tenant, name, version);
+      const a = await s.store.setAlias(p.tenant, name, alias, version);
+      return { model: a.model, alias: a.alias, version: a.version };
+    });
+
+    app.delete("/models/:name/aliases/:alias", { schema: { tags: ["models"], params: AliasParams } }, async (request, reply) => {
+      const p = caller(request, "write");
+      const { name, alias } = request.params as z.infer<typeof AliasParams>;
+      if (!(await s.store.deleteAlias(p.tenant, name, alias))) throw new MaasError("not_found", `model '${name}' has no alias '${alias}'`);
+      return reply.status(204).send();
+    });
+
+    app.post("/models/:name/predict", { schema: { tags: ["predict"], params: NameParams, body: PredictRequestSchema } }, async (request) => {
+      const p = caller(request, "predict");
+      const { name } = request.params as { name: string };
+      const body = request.body as z.infer<typeof PredictRequestSchema>;
+      const version = await selectVersion(p.tenant, name, body);
+      const { card, ref } = await servable(version);
+      const table = instancesTable(card.features, body.instances);
+      const predictions = await s.pool.predict(ref, { columns: [...table.columns], values: table.values.map((c) => [...c]), rows: table.rows });
+      return { predictions, model: { name, version: version.version } };
+    });
+
+    app.post("/models/:name/evaluate", { schema: { tags: ["predict"], params: NameParams, body: EvaluateRequestSchema } }, async (request) => {
+      const p = caller(request, "predict");
+      const { name } = request.params as { name: string };
+      const body = request.body as z.infer<typeof EvaluateRequestSchema>;
+      const version = await selectVersion(p.tenant, name, body);
+      const { ref } = await servable(version);
+      const dataset = await s.store.getDataset(p.tenant, body.dataset);
+      if (!dataset) throw new MaasError("unprocessable", `no dataset '${body.dataset}'`);
+      const evaluation = await s.pool.evaluate(ref, await s.blobs.localPath(dataset.artifact), body.target);
+      return { ...evaluation, model: { name, version: version.version }, dataset: dataset.id };
+    });
+
+    app.post("/models/import", { schema: { tags: ["models"], querystring: ImportQuerySchema } }, async (request, reply) => {
+      const p = caller(request, "write");
+      const { name } = request.query as z.infer<typeof ImportQuerySchema>;
+      const body = request.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) throw new MaasError("bad_input", "send the .onnx file as an application/octet-stream body");
+      const file = ModelFile.parse(body, `${name}.onnx`);
+      const artifact = `models/${p.tenant}/${name}/${randomUUID()}.onnx`;
+      await s.blobs.put(artifact, body);
+      const v = await s.store.createVersion({
+        tenant: p.tenant,
+        model: name,
+        artifact,
+        sha256: createHash("sha256").update(body).digest("hex"),
+        bytes: body.length,
+        source: "imported",
+        card: file.card ?? null,
+        job: null,
+        dataset: null,
+        createdBy: p.keyId,
+      });
+      return reply.status(201).send({ name, version: v.version });
+    });
+  };
+}

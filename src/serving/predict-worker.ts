@@ -1,0 +1,62 @@
+// A prediction worker thread (started by PredictionPool from dist/): keeps its own sessions, one per
+// model version it has served recently, and answers the pool's requests.
+import { readFile } from "node:fs/promises";
+import { parentPort, workerData } from "node:worker_threads";
+import { readTable } from "../data/read.js";
+import type { RawTable } from "../data/table.js";
+import { tableFromRows } from "../data/table.js";
+import { MaasError } from "../errors.js";
+import { ModelFile } from "../models/model-file.js";
+import { defaultRuntime } from "../runtime/onnxruntime.js";
+import type { Session, SessionOptions } from "../runtime/runtime.js";
+import { SessionCache } from "../runtime/session-cache.js";
+import type { ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerMessage } from "./protocol.js";
+import { toWireError } from "./protocol.js";
+
+if (!parentPort) throw new Error("predict-worker.js runs as a worker thread of a PredictionPool");
+const port = parentPort;
+const config = workerData as WorkerConfig;
+/** Serving sessions: no spinning (the machine is shared with the HTTP process and other workers). */
+const options: SessionOptions = { threads: config.threads, spinning: false };
+const cache = new SessionCache<ModelFile>(defaultRuntime(), config.sessions);
+
+/** Runs `fn` on the model's session and parsed file; the file is read and parsed on a cache miss only. */
+function withModel<T>(ref: ModelRef, fn: (session: Session, file: ModelFile) => Promise<T>): Promise<T> {
+  const load = async () => {
+    const bytes = await readFile(ref.path);
+    return { bytes, meta: ModelFile.parse(bytes, ref.name ?? ref.path) };
+  };
+  return cache.use(ref.key, load, options, fn);
+}
+
+/** The request's records as a table (rows labelled 1, 2, ... in error messages). */
+function requestTable(t: RowTable): RawTable {
+  const issues: string[] = [];
+  if (new Set(t.columns).size !== t.columns.length) issues.push(`the columns repeat a name (${t.columns.join(", ")})`);
+  if (t.values.length !== t.rows) issues.push(`rows is ${t.rows} but there are ${t.values.length} records`);
+  const ragged = t.values.findIndex((r) => r.length !== t.columns.length);
+  if (ragged >= 0) issues.push(`record ${ragged + 1} has ${t.values[ragged].length} values for ${t.columns.length} columns`);
+  if (issues.length) throw new MaasError("bad_input", `request: ${issues.join("; ")}`, { issues });
+  return tableFromRows("request", t.columns, t.values);
+}
+
+async function handle(req: WorkRequest): Promise<WorkResult> {
+  switch (req.kind) {
+    case "predict": {
+      const table = requestTable(req.table);
+      return withModel(req.model, (session, file) => file.predictWith(session, table));
+    }
+    case "evaluate": {
+      const table = await readTable(req.datasetPath);
+      return withModel(req.model, (session, file) => file.evaluateWith(session, table, req.target));
+    }
+  }
+}
+
+port.on("message", (req: WorkRequest) => {
+  handle(req).then(
+    (result) => port.postMessage({ kind: "done", id: req.id, result } satisfies WorkerMessage),
+    (e: unknown) => port.postMessage({ kind: "failed", id: req.id, error: toWireError(e) } satisfies WorkerMessage),
+  );
+});
+port.postMessage({ kind: "ready" } satisfies WorkerMessage);

@@ -1,0 +1,65 @@
+// The messages between the prediction pool and its worker threads, and errors across that boundary.
+import type { ErrorCode } from "../errors.js";
+import { ERROR_STATUS, MaasError } from "../errors.js";
+import type { Evaluation, PredictionRecord } from "../models/model-file.js";
+
+/** A model version to serve. */
+export interface ModelRef {
+  /** Unique per model version (content), e.g. `tenant/name/version/sha256`: the worker's cache key. */
+  key: string;
+  /** The local .onnx file. */
+  path: string;
+  /** How error messages name the model; the path when omitted. */
+  name?: string;
+}
+
+/** Records to predict: `values[r][c]` is row r's cell for `columns[c]`, null where missing. */
+export interface RowTable {
+  columns: string[];
+  values: (string | null)[][];
+  rows: number;
+}
+
+/** What each worker is started with. */
+export interface WorkerConfig {
+  /** Intra-op threads of each session. */
+  threads: number;
+  /** Sessions each worker keeps when idle. */
+  sessions: number;
+}
+
+export type WorkRequest =
+  | { id: number; kind: "predict"; model: ModelRef; table: RowTable }
+  | { id: number; kind: "evaluate"; model: ModelRef; datasetPath: string; target?: string };
+
+export type WorkResult = PredictionRecord[] | Evaluation;
+
+export type WorkerMessage = { kind: "ready" } | { kind: "done"; id: number; result: WorkResult } | { kind: "failed"; id: number; error: WireError };
+
+/** An error as it crosses the thread boundary: a MaasError keeps its code and details. */
+export type WireError = { kind: "maas"; code: ErrorCode; message: string; details?: unknown } | { kind: "other"; message: string };
+
+export function toWireError(e: unknown): WireError {
+  if (e instanceof MaasError) return { kind: "maas", code: e.code, message: e.message, details: cloneable(e.details) };
+  return { kind: "other", message: e instanceof Error ? e.message : String(e) };
+}
+
+export function fromWireError(w: WireError): Error {
+  if (w.kind === "maas" && w.code in ERROR_STATUS) return new MaasError(w.code, w.message, w.details);
+  return new Error(w.message);
+}
+
+/** Details as they are if they survive structured cloning, else their JSON form, else nothing. */
+function cloneable(details: unknown): unknown {
+  if (details === undefined) return undefined;
+  try {
+    structuredClone(details);
+    return details;
+  } catch {
+    try {
+      return JSON.parse(JSON.stringify(details) ?? "null");
+    } catch {
+      return undefined; // cyclic or BigInt: the message still says what went wrong
+    }
+  }
+}
