@@ -4,6 +4,7 @@
 // Prints two tables (times, and where the time goes) and writes them to docs/benchmarks.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { readTable } from "../src/data/read.js";
 import { Random } from "../src/engine/random.js";
 import type { CallFrame } from "./cpu-profile.js";
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
   checkBuild();
   mkdirSync(OUT, { recursive: true });
   writeData();
+  const load = os.loadavg()[0];
   const { runs, rows } = timeAll(["loadtxt", "genfromtxt"]);
   const maasRuns = runs.get("maas-0")!;
   const breakdown = await wallBreakdown(maasRuns, runs.get("loadtxt-0")!);
@@ -201,7 +203,7 @@ async function main(): Promise<void> {
     `default (${torch.threads} here), or both set to 1 (\`--threads 1\`, \`torch.set_num_threads(1)\`). Training accuracy: OpenMaaS`,
     `${ourAccuracy.toFixed(3)}, PyTorch ${torch.accuracy.toFixed(3)}. Ratio > 1: OpenMaaS is faster. Command: \`npm run bench:e2e\`.`,
     "",
-    `Machine: ${machine()}.`,
+    `Machine: ${machine()}; 1-minute load average ${load.toFixed(1)} when the run started.`,
     "",
     "| threads | OpenMaaS s | PyTorch + np.loadtxt s | PyTorch + np.genfromtxt s | loadtxt / OpenMaaS | genfromtxt / OpenMaaS |",
     "|---|---:|---:|---:|---:|---:|",

@@ -79,6 +79,8 @@ function program(): Command {
     .description("train an MLP on generated data and print its learning curve")
     .action(() => demo((line) => process.stdout.write(line + "\n")));
 
+  // The program's own options (--version) only before a command: `remote predict --version N` is the command's.
+  p.enablePositionalOptions();
   registerRemoteCommands(p);
   registerKeysCommands(p);
   return p;

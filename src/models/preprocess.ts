@@ -42,7 +42,7 @@ export function columnFeeds(table: RawTable, encodings: readonly FeatureEncoding
   const n = rows ? rows.length : table.rows;
   for (const e of encodings) {
     const c = table.columns.indexOf(e.name);
-    if (c < 0) throw inputError(`the model needs column '${e.name}', which the file does not have (it has: ${table.columns.join(", ")})`, { file: table.source });
+    if (c < 0) throw inputError(`the model needs column '${e.name}', which is missing (given: ${table.columns.join(", ")})`, { file: table.source });
     if (e.type === "numeric") {
       const all = numberColumn(table, c);
       const data = rows ? Float32Array.from(rows, (r) => all[r]) : Float32Array.from(all);

@@ -2,6 +2,7 @@
 // batches, feeds them with the current parameters, swaps in the updated ones, evaluates each epoch
 // and stops early when validation loss stops improving.
 import type { ParamSpec } from "../engine/builder.js";
+import { MaasError } from "../errors.js";
 import { initialise } from "../engine/init.js";
 import type { OptimizerConfig } from "../engine/optimizers.js";
 import { Random } from "../engine/random.js";
@@ -169,7 +170,7 @@ export async function fit(
       const trainSeconds = (performance.now() - started) / 1000;
       const trainLoss = lossSum / order.length;
       if (!Number.isFinite(trainLoss)) {
-        throw new Error(`training diverged in epoch ${epoch + 1} (loss ${trainLoss}); lower the learning rate (now ${training.lr})`);
+        throw new MaasError("unprocessable", `training diverged in epoch ${epoch + 1} (loss ${trainLoss}); lower the learning rate (now ${training.lr})`);
       }
       const evaluated = await evaluator.evaluate(paramsOnly());
       const seconds = (performance.now() - started) / 1000;

@@ -134,7 +134,8 @@ export function modelRoutes(s: Services) {
       const version = await selectVersion(p.tenant, name, body);
       const { card, ref } = await servable(version);
       const table = instancesTable(card.features, body.instances);
-      const predictions = await s.pool.predict(ref, { columns: [...table.columns], values: table.values.map((c) => [...c]), rows: table.rows });
+      const rows = Array.from({ length: table.rows }, (_v, r) => table.values.map((column) => column[r]));
+      const predictions = await s.pool.predict(ref, { columns: [...table.columns], values: rows, rows: table.rows });
       return { predictions, model: { name, version: version.version } };
     });
 
