@@ -66,7 +66,7 @@ describe("maas keys and maas remote", () => {
     expect(train.stderr).toMatch(/: succeeded\n$/);
     expect(lastJson(train.stdout)).toMatchObject({ status: "succeeded", model: { name: "m", version: 1 } });
 
-    const predicted = await maas(key.key, "remote", "predict", "--model", "m", "--data", file("q.csv", "x,color,label\n0.02,red,?\n0.98,,?\n"), "--json");
+    const predicted = await maas(key.key, "remote", "predict", "--model", "m", "--data", file("q.csv", "x,color,label\n0.02,red,?\n0.98,,?\n"), "--version", "1", "--json");
     expect(predicted.code).toBe(0);
     expect(predicted.stdout.trim().split("\n").map((l) => JSON.parse(l).prediction)).toEqual(["lo", "hi"]);
 

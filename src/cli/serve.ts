@@ -8,7 +8,7 @@ export async function serveCommand(f: { port?: string; home?: string; host?: str
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new MaasError("bad_input", `--port takes a port number; got '${f.port}'`);
   const config = loadConfig({ port, home: f.home, host: f.host });
   const platform = await startPlatform(config);
-  process.stdout.write(`OpenMaaS serving at ${platform.url} (dashboard /, API docs ${platform.url}/docs), data in ${config.home}\n`);
+  process.stdout.write(`OpenMaaS serving at ${platform.url} (API docs: ${platform.url}/docs), data in ${config.home}\n`);
   if (platform.createdAdminKey) {
     process.stdout.write(`\nThe platform administrator's API key (shown once; keep it safe):\n\n  ${platform.createdAdminKey}\n\n`);
   }

@@ -225,6 +225,19 @@ describe("job events: resuming", () => {
     expect(asked).toEqual([null, "2"]);
   });
 
+  test("an abort ends the iteration with the signal's reason", async () => {
+    const stop = new AbortController();
+    const seen: JobEvent[] = [];
+    const reading = (async () => {
+      for await (const e of client.jobs.events(id, { signal: stop.signal })) {
+        seen.push(e);
+        stop.abort(new Error("enough"));
+      }
+    })();
+    await expect(reading).rejects.toThrow("enough");
+    expect(seen.map((e) => e.id)).toEqual([1]);
+  });
+
   test("a connection that keeps dropping gives up after `retries`", async () => {
     let connections = 0;
     const dead: typeof fetch = async (input, init) => {

@@ -63,6 +63,7 @@ export async function* jobEvents(http: Http, jobId: string, o: EventsOptions = {
   let lastError: unknown;
   const path = `/api/v1/jobs/${seg(jobId)}/events`;
   for (;;) {
+    o.signal?.throwIfAborted();
     // One connection, stopped when the consumer stops (return from a for-await) or the caller aborts.
     const connection = new AbortController();
     const stop = () => connection.abort(o.signal?.reason);
@@ -79,6 +80,7 @@ export async function* jobEvents(http: Http, jobId: string, o: EventsOptions = {
         }
         failures = 0;
         yield event;
+        o.signal?.throwIfAborted();
         if (isTerminalEvent(event)) return;
       }
       lastError = undefined;

@@ -70,6 +70,7 @@ export class JobsApi {
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       const job = await this.get(id);
       if (TERMINAL_STATUSES.has(job.status)) return job;
+      o.signal?.throwIfAborted();
       await new Promise((r) => setTimeout(r, delay));
     }
   }

@@ -17,6 +17,7 @@ import { installErrorHandling } from "./errors.js";
 import { datasetRoutes } from "./routes/datasets.js";
 import { healthRoutes } from "./routes/health.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { metricsRoutes } from "./metrics.js";
 import { keyRoutes } from "./routes/keys.js";
 import { modelRoutes } from "./routes/models.js";
 
@@ -72,6 +73,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
   await app.register(multipart, { limits: { fileSize: config.uploadLimit, files: 1 } });
 
+  // Not encapsulated (fastify-plugin style): its response hook must see every route.
+  await metricsRoutes()(app);
   await app.register(healthRoutes(services));
   await app.register(datasetRoutes(services), { prefix: "/api/v1" });
   await app.register(jobRoutes(services), { prefix: "/api/v1" });

@@ -1,5 +1,5 @@
 // Who is calling: the bearer key's tenant and scopes, checked before any route runs.
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { MaasError } from "../errors.js";
 import type { MetadataStore, Scope } from "../registry/store.js";
 import { digestOf, parseKey, sameDigest } from "./keys.js";
@@ -52,5 +52,3 @@ export function caller(request: FastifyRequest, scope: Scope): Principal {
   if (!grants(p.scopes, scope)) throw new MaasError("forbidden", `this key lacks the '${scope}' scope (it has: ${p.scopes.join(", ")})`);
   return p;
 }
-
-export type Reply = FastifyReply;
