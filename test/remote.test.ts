@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { MaasClient } from "../client/client.js";
-import { loadConfig } from "../config.js";
-import type { Platform } from "../server/platform.js";
-import { startPlatform } from "../server/platform.js";
+import { MaasClient } from "../src/client/client.js";
+import { loadConfig } from "../src/config.js";
+import type { Platform } from "../src/server/platform.js";
+import { startPlatform } from "../src/server/platform.js";
 
-const CLI = join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
+const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
 const ADMIN = "test-admin-key-0123456789";
 const dir = mkdtempSync(join(tmpdir(), "maas-remote-"));
 let platform: Platform;

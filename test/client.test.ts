@@ -5,14 +5,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { loadConfig } from "../config.js";
-import { MaasError } from "../errors.js";
-// eslint-disable-next-line no-restricted-imports -- the oracle of these tests is a real server, started here
-import { startPlatform } from "../server/platform.js";
-// eslint-disable-next-line no-restricted-imports -- as above
-import type { Platform } from "../server/platform.js";
-import type { Job, JobEvent } from "./client.js";
-import { MaasApiError, MaasClient, collect } from "./client.js";
+import type { Job, JobEvent } from "../src/client/client.js";
+import { MaasApiError, MaasClient, collect } from "../src/client/client.js";
+import { loadConfig } from "../src/config.js";
+import { MaasError } from "../src/errors.js";
+import type { Platform } from "../src/server/platform.js";
+import { startPlatform } from "../src/server/platform.js";
 
 const ADMIN = "test-admin-key-0123456789";
 const home = mkdtempSync(join(tmpdir(), "maas-client-"));
