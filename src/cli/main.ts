@@ -4,12 +4,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { isMaasError } from "../errors.js";
 import { VERSION } from "../version.js";
-import { demo } from "./demo.js";
 import { registerKeysCommands } from "./keys.js";
 import { registerRemoteCommands } from "./remote.js";
-import { serveCommand } from "./serve.js";
-import { evalCommand, inspectCommand, predictCommand } from "./predict.js";
-import { trainCommand } from "./train.js";
 
 const list = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
 
@@ -43,7 +39,7 @@ function program(): Command {
     .option("--numeric <columns>", "comma-separated columns that must be numeric", list)
     .option("--spec <file>", "the full model and training spec as JSON (flags override it)")
     .option("--json", "print a JSON summary as the last line of stdout")
-    .action((opts) => trainCommand(opts));
+    .action(async (opts) => (await import("./train.js")).trainCommand(opts));
 
   p.command("predict")
     .description("predict every row of a table with a model file")
@@ -51,7 +47,7 @@ function program(): Command {
     .requiredOption("--data <file>", "table to predict (CSV, JSON, NDJSON)")
     .option("--json", "one JSON object per row on stdout")
     .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
-    .action((opts) => predictCommand(opts));
+    .action(async (opts) => (await import("./predict.js")).predictCommand(opts));
 
   p.command("eval")
     .description("the model's metrics on a labelled table")
@@ -60,24 +56,24 @@ function program(): Command {
     .option("--target <column>", "the label column, if not the one the model was trained on")
     .option("--json", "print the metrics as JSON")
     .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
-    .action((opts) => evalCommand(opts));
+    .action(async (opts) => (await import("./predict.js")).evalCommand(opts));
 
   p.command("inspect")
     .description("show a model file's card: inputs, outputs, features, labels, spec, metrics")
     .argument("<model>", "model file (.onnx)")
     .option("--json", "print the card as JSON")
-    .action((file, opts) => inspectCommand(file, opts));
+    .action(async (file, opts) => (await import("./predict.js")).inspectCommand(file, opts));
 
   p.command("serve")
     .description("run the platform: HTTP API, training jobs, predictions (embedded SQLite and files)")
     .option("--port <port>", "HTTP port (env PORT)", undefined)
     .option("--home <dir>", "data folder (env MAAS_HOME)")
     .option("--host <address>", "address to listen on (env MAAS_HOST)")
-    .action((opts) => serveCommand(opts));
+    .action(async (opts) => (await import("./serve.js")).serveCommand(opts));
 
   p.command("demo")
     .description("train an MLP on generated data and print its learning curve")
-    .action(() => demo((line) => process.stdout.write(line + "\n")));
+    .action(async () => (await import("./demo.js")).demo((line) => process.stdout.write(line + "\n")));
 
   // The program's own options (--version) only before a command: `remote predict --version N` is the command's.
   p.enablePositionalOptions();

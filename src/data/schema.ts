@@ -39,11 +39,32 @@ export function parseNumber(s: string): number {
 
 const IDENTIFIER_NAME = /^(id|uuid|guid|key|index|row|rownum|row_number|unnamed.*)$|[_\s-]id$|Id$|ID$/i;
 
-/** Infers one column's kind from its cells. */
-export function inferColumn(name: string, cells: readonly (string | null)[]): ColumnInfo {
+/**
+ * Infers one column's kind from its cells. `numbers` are the cells already parsed when the caller
+ * knows the column is numeric, null when it knows it is not; omitted, the cells are parsed here.
+ */
+export function inferColumn(name: string, cells: readonly (string | null)[], known?: Float64Array | null): ColumnInfo {
+  const numbers = known === undefined ? parseColumn(cells) : known;
+  const info = (kind: ColumnKind, reason: string, missing: number, distinct: number): ColumnInfo => ({ name, kind, missing, distinct, reason });
+  if (numbers) {
+    let missing = 0;
+    let integers = true;
+    const seen = new Set<number>();
+    for (const x of numbers) {
+      if (Number.isNaN(x)) missing++;
+      else {
+        seen.add(x);
+        if (integers && !Number.isInteger(x)) integers = false;
+      }
+    }
+    const present = numbers.length - missing;
+    if (present === 0) return info("empty", "no values", missing, 0);
+    if (seen.size === present && present > 20 && integers && IDENTIFIER_NAME.test(name)) {
+      return info("identifier", "unique integers in a column named like an id", missing, seen.size);
+    }
+    return info("numeric", "all values are numbers", missing, seen.size);
+  }
   let missing = 0;
-  let numeric = true;
-  let integers = true;
   let spaced = 0;
   let length = 0;
   const seen = new Set<string>();
@@ -55,24 +76,13 @@ export function inferColumn(name: string, cells: readonly (string | null)[]): Co
     seen.add(v);
     length += v.length;
     if (v.includes(" ")) spaced++;
-    if (numeric) {
-      const n = parseNumber(v);
-      if (Number.isNaN(n)) numeric = false;
-      else if (!Number.isInteger(n)) integers = false;
-    }
   }
   const present = cells.length - missing;
   const distinct = seen.size;
-  const info = (kind: ColumnKind, reason: string): ColumnInfo => ({ name, kind, missing, distinct, reason });
-  if (present === 0) return info("empty", "no values");
-  const allUnique = distinct === present && present > 20;
-  if (numeric) {
-    if (allUnique && integers && IDENTIFIER_NAME.test(name)) return info("identifier", "unique integers in a column named like an id");
-    return info("numeric", "all values are numbers");
-  }
-  if (allUnique && spaced === 0) return info("identifier", "a unique value per row");
-  if (length / present > 40 || (spaced > present / 2 && distinct > present / 2)) return info("text", "free text (long or mostly unique phrases)");
-  return info("categorical", `${distinct} distinct values`);
+  if (present === 0) return info("empty", "no values", missing, 0);
+  if (distinct === present && present > 20 && spaced === 0) return info("identifier", "a unique value per row", missing, distinct);
+  if (length / present > 40 || (spaced > present / 2 && distinct > present / 2)) return info("text", "free text (long or mostly unique phrases)", missing, distinct);
+  return info("categorical", `${distinct} distinct values`, missing, distinct);
 }
 
 /** The kind of every column, with the user's overrides applied; unknown override names are errors. */
@@ -84,7 +94,7 @@ export function inferSchema(table: RawTable, overrides: ColumnOverrides = {}): C
     }
   }
   return table.columns.map((name, c) => {
-    const inferred = inferColumn(name, table.values[c]);
+    const inferred = inferColumn(name, table.values[c], tryNumberColumn(table, c) ?? null);
     if (overrides.ignore?.includes(name)) return { ...inferred, kind: "identifier", reason: "ignored by request" };
     if (overrides.categorical?.includes(name)) return { ...inferred, kind: "categorical", reason: "declared categorical" };
     if (overrides.numeric?.includes(name)) {
@@ -95,18 +105,40 @@ export function inferSchema(table: RawTable, overrides: ColumnOverrides = {}): C
   });
 }
 
-/** A column's cells as numbers, NaN where missing; a present cell that is not a number is an error. */
-export function numberColumn(table: RawTable, column: number): Float64Array {
-  const cells = table.values[column];
+/** Each table's parsed numeric columns: a column's cells are parsed once, however often they are asked for. */
+const parsedColumns = new WeakMap<RawTable, Map<number, Float64Array>>();
+
+/** Cells as numbers if every present one is (NaN where missing), else undefined. */
+function parseColumn(cells: readonly (string | null)[]): Float64Array | undefined {
   const out = new Float64Array(cells.length);
   for (let r = 0; r < cells.length; r++) {
     const v = cells[r];
     if (v === null) out[r] = NaN;
-    else {
-      const n = parseNumber(v);
-      if (Number.isNaN(n)) throw inputError(`'${v}' is not a number`, { file: table.source, row: table.rowLabel(r), column: table.columns[column] });
-      out[r] = n;
-    }
+    else if (Number.isNaN((out[r] = parseNumber(v)))) return undefined;
   }
   return out;
+}
+
+/** A table's column as numbers if every present cell is one, else undefined; cached per table. */
+function tryNumberColumn(table: RawTable, column: number): Float64Array | undefined {
+  const cached = parsedColumns.get(table)?.get(column);
+  if (cached) return cached;
+  const out = parseColumn(table.values[column]);
+  if (!out) return undefined;
+  let cache = parsedColumns.get(table);
+  if (!cache) parsedColumns.set(table, (cache = new Map()));
+  cache.set(column, out);
+  return out;
+}
+
+/**
+ * A column's cells as numbers, NaN where missing; a present cell that is not a number is an error.
+ * The array is shared by every caller (the parse is cached): read it, do not change it.
+ */
+export function numberColumn(table: RawTable, column: number): Float64Array {
+  const numbers = tryNumberColumn(table, column);
+  if (numbers) return numbers;
+  const cells = table.values[column];
+  const r = cells.findIndex((v) => v !== null && Number.isNaN(parseNumber(v)));
+  throw inputError(`'${cells[r]}' is not a number`, { file: table.source, row: table.rowLabel(r), column: table.columns[column] });
 }

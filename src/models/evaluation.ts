@@ -58,15 +58,21 @@ export class Batcher {
 
 /** Loss and task metrics of parameters on a fixed set of rows, through an evaluation graph (no dropout). */
 export class Evaluator {
-  private readonly batcher: Batcher;
+  /** The rows' feeds, chunk by chunk, gathered once: the rows do not change between epochs. */
+  private readonly chunks: Record<string, Tensor>[] = [];
+  private readonly truth: Float64Array;
 
   private constructor(
     private readonly session: Session,
-    private readonly data: TrainingData,
+    data: TrainingData,
     private readonly p: Problem,
     private readonly rows: Int32Array,
   ) {
-    this.batcher = new Batcher(data, p, Math.min(EVAL_CHUNK, rows.length));
+    for (let start = 0; start < rows.length; start += EVAL_CHUNK) {
+      const chunk = rows.subarray(start, Math.min(rows.length, start + EVAL_CHUNK));
+      this.chunks.push(new Batcher(data, p, chunk.length).feeds(chunk));
+    }
+    this.truth = Float64Array.from(rows, (r) => data.target[r]);
   }
 
   static async create(
@@ -91,17 +97,17 @@ export class Evaluator {
   }
 
   async evaluate(params: Record<string, Tensor>): Promise<{ loss: number; metrics: Record<string, number> }> {
-    const { p, rows, data } = this;
+    const { p, rows, truth } = this;
     let lossSum = 0;
-    const truth = new Float64Array(rows.length);
     const width = p.task === "regression" ? 1 : p.classes;
     const predicted = new Float64Array(rows.length * width);
-    for (let start = 0; start < rows.length; start += EVAL_CHUNK) {
-      const chunk = rows.subarray(start, Math.min(rows.length, start + EVAL_CHUNK));
-      const out = await this.session.run({ ...params, ...this.batcher.feeds(chunk) });
-      lossSum += (out.loss.data as Float32Array)[0] * chunk.length;
-      predicted.set((p.task === "regression" ? out.prediction.data : out.probabilities.data) as Float32Array, start * width);
-      for (let i = 0; i < chunk.length; i++) truth[start + i] = data.target[chunk[i]];
+    let offset = 0;
+    for (const feeds of this.chunks) {
+      const n = feeds[FEATURES_INPUT].dims[0];
+      const out = await this.session.run({ ...params, ...feeds });
+      lossSum += (out.loss.data as Float32Array)[0] * n;
+      predicted.set((p.task === "regression" ? out.prediction.data : out.probabilities.data) as Float32Array, offset * width);
+      offset += n;
     }
     let metrics: Record<string, number>;
     if (p.task === "regression") metrics = { ...regressionMetrics(truth, predicted) };

@@ -41,11 +41,19 @@ export function resolveTask(spec: TabularSpec, targetKind: ColumnInfo["kind"], t
 /** SHA-256 of a table's content: column names and cells, with separators no cell can fake. */
 export function tableFingerprint(table: RawTable): string {
   const h = createHash("sha256");
+  let buffer = "";
   for (let c = 0; c < table.columns.length; c++) {
-    h.update(`\u0001${table.columns[c]}\u0002`);
-    for (const v of table.values[c]) h.update(v === null ? "\u0003" : `${v}\u0000`);
+    buffer += `\u0001${table.columns[c]}\u0002`;
+    for (const v of table.values[c]) {
+      buffer += v === null ? "\u0003" : `${v}\u0000`;
+      // Hashing in pieces of ~64 KiB: one update per cell costs more than the hash itself.
+      if (buffer.length > 65536) {
+        h.update(buffer);
+        buffer = "";
+      }
+    }
   }
-  return h.digest("hex");
+  return h.update(buffer).digest("hex");
 }
 
 /**
