@@ -5,7 +5,7 @@
 // Prints the tables and writes them to docs/benchmarks.md (default pool settings only).
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { join } from "node:path";
@@ -108,6 +108,20 @@ interface Load {
   rps: number;
   p50: number;
   p99: number;
+  /** Server CPU time per request in microseconds: the whole process, and its main thread (NaN off Linux). */
+  cpu: number;
+  main: number;
+}
+
+/** CPU milliseconds a process (or its main thread) has used, from /proc (utime + stime, 100 ticks/s); NaN elsewhere. */
+function cpuMs(pid: number, mainThread: boolean): number {
+  try {
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 const instance = Object.fromEntries(Array.from({ length: FEATURES }, (_v, j) => [`x${j}`, Number((0.1 * (j + 1)).toFixed(1))]));
@@ -118,17 +132,23 @@ const HEADERS = { "content-type": "application/json", authorization: `Bearer ${K
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 
 /** One autocannon run: `connections` clients, each with one request in flight; latencies to 0.01 ms. */
-async function load(url: string, connections: number, seconds: number): Promise<Load> {
+async function load(server: Server, url: string, connections: number, seconds: number): Promise<Load> {
   const ms: number[] = [];
+  const pid = server.child.pid!;
+  const [cpu0, main0] = [cpuMs(pid, false), cpuMs(pid, true)];
   const run = autocannon({ url, method: "POST", headers: HEADERS, body: BODY, connections, duration: seconds });
   run.on("response", (_client, _status, _bytes, t) => ms.push(t));
   const r = await run;
   if (r.errors || r.timeouts || r.non2xx) throw new Error(`${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx responses`);
+  const perRequest = (before: number, now: number) => ((now - before) * 1000) / r.requests.total;
   ms.sort((a, b) => a - b);
-  return { rps: r.requests.total / r.duration, p50: quantile(ms, 0.5), p99: quantile(ms, 0.99) };
+  return { rps: r.requests.total / r.duration, p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), cpu: perRequest(cpu0, cpuMs(pid, false)), main: perRequest(main0, cpuMs(pid, true)) };
 }
 
-const summary = (runs: Load[]): Load => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) });
+const summary = (runs: Load[]): Load => {
+  const m = (k: keyof Load) => median(runs.map((r) => r[k]));
+  return { rps: m("rps"), p50: m("p50"), p99: m("p99"), cpu: m("cpu"), main: m("main") };
+};
 const n = (v: number): string => Math.round(v).toLocaleString("en");
 const ms = (v: number): string => v.toFixed(2);
 
@@ -140,6 +160,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, MAAS_ADMIN_KEY: KEY, MAAS_LOG_LEVEL: "silent", MAAS_RATE_LIMIT: String(1e9) };
   const profile = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const servers: Server[] = [];
+  const loadBefore = os.loadavg()[0];
   try {
     const maas = await start("OpenMaaS", [...profile, MAAS, "serve", "--port", "0", "--host", "127.0.0.1", "--home", home], env);
     servers.push(maas);
@@ -152,14 +173,15 @@ async function main(): Promise<void> {
     const predictUrl = `${maas.url}/api/v1/models/m/predict`;
     console.log(`one prediction: ${JSON.stringify(await api(maas.url, "/models/m/predict", "POST", BODY))}`);
 
-    for (const s of [predictUrl, hello.url]) await load(s, 32, WARMUP_SECONDS);
+    await load(maas, predictUrl, 32, WARMUP_SECONDS);
+    await load(hello, hello.url, 32, WARMUP_SECONDS);
     const levels = [1, 32];
     const ours = new Map<number, Load[]>(levels.map((c) => [c, []]));
     const peer = new Map<number, Load[]>(levels.map((c) => [c, []]));
     for (let rep = 0; rep < REPEATS; rep++) {
       for (const c of levels) {
-        ours.get(c)!.push(await load(predictUrl, c, SECONDS));
-        peer.get(c)!.push(await load(hello.url, c, SECONDS));
+        ours.get(c)!.push(await load(maas, predictUrl, c, SECONDS));
+        peer.get(c)!.push(await load(hello, hello.url, c, SECONDS));
         console.log(`repeat ${rep + 1}, concurrency ${c}: OpenMaaS ${n(ours.get(c)!.at(-1)!.rps)} req/s, hello-world ${n(peer.get(c)!.at(-1)!.rps)} req/s`);
       }
     }
@@ -169,10 +191,10 @@ async function main(): Promise<void> {
     const busy: Load[] = [];
     const epochs: number[] = [];
     for (let rep = 0; rep < REPEATS; rep++) {
-      idle.push(await load(predictUrl, 8, SECONDS));
+      idle.push(await load(maas, predictUrl, 8, SECONDS));
       const id = await submit(maas.url, `background${rep}`, "big", BACKGROUND.hidden, { epochs: 100_000, batchSize: BACKGROUND.batchSize, earlyStopping: false });
       const before = await waitFor(maas.url, id, (j) => j.status === "running" && j.progress !== null);
-      busy.push(await load(predictUrl, 8, SECONDS));
+      busy.push(await load(maas, predictUrl, 8, SECONDS));
       const after = await api<Job>(maas.url, `/jobs/${id}`);
       if (after.status !== "running") throw new Error(`the training job ended (${after.status}) before the measurement did`);
       epochs.push(after.progress!.epoch - before.progress!.epoch);
@@ -188,7 +210,7 @@ async function main(): Promise<void> {
     ].join(", ");
     const speed = levels.map((c) => {
       const [a, b] = [summary(ours.get(c)!), summary(peer.get(c)!)];
-      return `| ${c} | ${n(a.rps)} | ${n(b.rps)} | ${(a.rps / b.rps).toFixed(2)}x | ${ms(a.p50)} | ${ms(a.p99)} | ${ms(b.p50)} | ${ms(b.p99)} |`;
+      return `| ${c} | ${n(a.rps)} | ${n(b.rps)} | ${(a.rps / b.rps).toFixed(2)}x | ${ms(a.p50)} | ${ms(a.p99)} | ${ms(b.p50)} | ${ms(b.p99)} | ${n(a.cpu)} (${n(a.main)}) | ${n(b.cpu)} |`;
     });
     const [i, b] = [summary(idle), summary(busy)];
     const body = [
@@ -198,13 +220,13 @@ async function main(): Promise<void> {
       "server answering every request with a small JSON body (`bench/peers/hello-http.ts`), also a child process.",
       `Load: autocannon ${AUTOCANNON} in the benchmark process (on the same cores), the same request for both, one request in flight per`,
       `connection; ${SECONDS} s per run after a ${WARMUP_SECONDS} s warm-up each, OpenMaaS and peer interleaved, median of ${REPEATS} runs; latency of every`,
-      "response (nearest rank). Goals: OpenMaaS ≥ 0.5x the hello-world's requests/s; predict p99 < 50 ms at concurrency 8 while",
+      "response (nearest rank); server CPU per request from /proc (all threads; OpenMaaS's main thread in brackets). Goals: OpenMaaS ≥ 0.5x the hello-world's requests/s; predict p99 < 50 ms at concurrency 8 while",
       "a training job runs. Command: `npm run bench:serve`.",
       "",
-      `Machine: ${machine()}.`,
+      `Machine: ${machine()}; 1-minute load average ${loadBefore.toFixed(1)} before the run, ${os.loadavg()[0].toFixed(1)} after (other processes included).`,
       "",
-      "| concurrency | OpenMaaS req/s | hello-world req/s | OpenMaaS / hello | OpenMaaS p50 ms | OpenMaaS p99 ms | hello p50 ms | hello p99 ms |",
-      "|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| concurrency | OpenMaaS req/s | hello-world req/s | OpenMaaS / hello | OpenMaaS p50 ms | OpenMaaS p99 ms | hello p50 ms | hello p99 ms | OpenMaaS CPU µs/req (main thread) | hello CPU µs/req |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...speed,
       "",
       `Predictions at concurrency 8, alone and while a training job runs in its child process (MLP ${FEATURES}-${BACKGROUND.hidden.join("-")}-${CLASSES.length}, Adam,`,

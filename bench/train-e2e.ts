@@ -118,8 +118,18 @@ function profileOnce(): Map<string, number> {
   return inclusiveMs(`${dir}/${readdirSync(dir).find((f) => f.endsWith(".cpuprofile"))!}`, PROFILE_PHASES);
 }
 
-/** All runs, interleaved so all see the same machine load; a table row per thread setting. */
-function timeAll(peers: readonly string[]): { runs: Map<string, Run[]>; rows: string[] } {
+/** `readTable` of the CSV in this process, timed. */
+async function timedRead(): Promise<Run> {
+  const started = performance.now();
+  await readTable(CSV);
+  return { seconds: (performance.now() - started) / 1000, stdout: "", stderr: "" };
+}
+
+/**
+ * All runs, interleaved so all see the same machine load; a table row per thread setting. With the
+ * default threads, also `maas --version` (start-up) and an in-process `readTable`, for the breakdown.
+ */
+async function timeAll(peers: readonly string[]): Promise<{ runs: Map<string, Run[]>; rows: string[] }> {
   // Warm-up: the file in the page cache, the modules on disk read once.
   timed(process.execPath, maasArgs(0));
   for (const loader of peers) timed(PYTHON, torchArgs(loader, 0));
@@ -130,6 +140,9 @@ function timeAll(peers: readonly string[]): { runs: Map<string, Run[]>; rows: st
     for (let i = 0; i < REPEATS; i++) {
       add(`maas-${threads}`, timed(process.execPath, maasArgs(threads)));
       for (const loader of peers) add(`${loader}-${threads}`, timed(PYTHON, torchArgs(loader, threads)));
+      if (threads > 0) continue;
+      add("startup", timed(process.execPath, [MAAS, "--version"]));
+      add("read", await timedRead());
     }
     const t = (key: string) => median(runs.get(key)!.map((r) => r.seconds));
     const ours = t(`maas-${threads}`);
@@ -141,28 +154,23 @@ function timeAll(peers: readonly string[]): { runs: Map<string, Run[]>; rows: st
   return { runs, rows };
 }
 
-/** Where the time goes, default threads: medians over the timed runs, plus two separate measurements. */
-async function wallBreakdown(maasRuns: Run[], torchRuns: Run[]): Promise<string[]> {
-  const startup = median(Array.from({ length: 3 }, () => timed(process.execPath, [MAAS, "--version"]).seconds));
-  const read: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now();
-    await readTable(CSV);
-    read.push((performance.now() - started) / 1000);
-  }
-  const readMedian = median(read);
+/** Where the time goes, default threads: medians over the timed runs. */
+function wallBreakdown(runs: Map<string, Run[]>): string[] {
+  const maasRuns = runs.get("maas-0")!;
+  const startup = median(runs.get("startup")!.map((r) => r.seconds));
+  const readMedian = median(runs.get("read")!.map((r) => r.seconds));
   const total = median(maasRuns.map((r) => r.seconds));
   const trainTable = median(maasRuns.map((r) => lastJson<MaasSummary>(r.stdout).seconds));
   const steps = maasRuns.map((r) => stepSeconds(r.stderr));
   const stepsMedian = steps.every((x) => x !== undefined) ? median(steps as number[]) : undefined;
-  const torch = torchRuns.map((r) => ({ total: r.seconds, ...lastJson<TorchSummary>(r.stdout).seconds }));
+  const torch = runs.get("loadtxt-0")!.map((r) => ({ total: r.seconds, ...lastJson<TorchSummary>(r.stdout).seconds }));
   const phase = (f: (r: (typeof torch)[number]) => number) => s(median(torch.map(f)));
   return [
     "| phase | OpenMaaS s | PyTorch + np.loadtxt s |",
     "|---|---:|---:|",
     `| start the process, load modules (\`maas --version\`; Python: interpreter + \`import torch\`) | ${s(startup)} | ${phase((r) => r.total - r.load - r.train - r.save)} |`,
     `| read the CSV (\`readTable\`, in-process; Python: both \`loadtxt\` calls, \`np.unique\`, standardize) | ${s(readMedian)} | ${phase((r) => r.load)} |`,
-    `| training steps, ${EPOCHS} epochs (OpenMaaS: rows / samples/s of each epoch) | ${s(stepsMedian)} | ${phase((r) => r.train)} |`,
+    `| training steps, ${EPOCHS} epochs (OpenMaaS: rows / samples/s of each epoch; Python: the loop and one accuracy pass) | ${s(stepsMedian)} | ${phase((r) => r.train)} |`,
     `| rest of \`trainTable\`: column types, encoding, compiling the step, sessions, per-epoch evaluation, export | ${s(stepsMedian === undefined ? undefined : trainTable - stepsMedian)} | – |`,
     `| remainder: writing the file, exit (± the noise of the two separate measurements) | ${s(total - startup - readMedian - trainTable)} | ${phase((r) => r.save)} (\`torch.save\`) |`,
     `| **whole process** | **${s(total)}** | **${phase((r) => r.total)}** |`,
@@ -174,9 +182,9 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   writeData();
   const load = os.loadavg()[0];
-  const { runs, rows } = timeAll(["loadtxt", "genfromtxt"]);
+  const { runs, rows } = await timeAll(["loadtxt", "genfromtxt"]);
   const maasRuns = runs.get("maas-0")!;
-  const breakdown = await wallBreakdown(maasRuns, runs.get("loadtxt-0")!);
+  const breakdown = wallBreakdown(runs);
   const profile = profileOnce();
   const profileTable = [
     "| phase (inclusive; rows can overlap) | main-thread ms |",
@@ -209,8 +217,8 @@ async function main(): Promise<void> {
     "|---|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    "Where the time goes (default threads; medians of the runs above, except the first two OpenMaaS rows, measured",
-    "separately and subtracted):",
+    "Where the time goes (default threads; medians over the runs above; the first two OpenMaaS rows are measured",
+    "separately in the same interleaved loop, `maas --version` and `readTable` in the benchmark's process, and subtracted):",
     "",
     ...breakdown,
     "",

@@ -1,11 +1,17 @@
 // Builds a network's graph in one of three modes from the same code:
-// - train: parameters and dropout masks are graph inputs (fed and swapped by the training loop);
-// - eval:  parameters are inputs, dropout is off (validation during training);
-// - infer: parameters are constants, dropout is off (the exported model).
+// - train: parameters, layer state and dropout masks are graph inputs (fed and swapped by the
+//          training loop); batch normalisation uses batch statistics and updates its running ones;
+// - eval:  parameters and layer state are inputs, dropout is off, batch normalisation uses the
+//          running statistics (validation during training);
+// - infer: parameters and layer state are constants, otherwise as eval (the exported model).
 import type { Shape, Value } from "./graph.js";
 import { Graph } from "./graph.js";
-import type { InitScheme } from "./init.js";
-import { add, div, erf, matmul, mul, relu, sigmoid, tanh } from "./ops.js";
+import type { Fans, InitScheme } from "./init.js";
+import { convFans } from "./init.js";
+import type { Pair } from "./ops-conv.js";
+import { avgPool2d, conv2d, flatten, globalAvgPool, maxPool2d, samePads } from "./ops-conv.js";
+import { batchNormInference, batchNormTraining } from "./ops-norm.js";
+import { add, div, erf, greater, matmul, mul, relu, sigmoid, sub, tanh, where } from "./ops.js";
 
 export type Mode = "train" | "eval" | "infer";
 export type Activation = "relu" | "tanh" | "sigmoid" | "gelu" | "identity";
@@ -16,8 +22,23 @@ export interface ParamSpec {
   name: string;
   shape: number[];
   init: InitScheme;
-  /** Whether weight decay applies (weights yes, biases no). */
+  /** Whether weight decay applies (weights yes, biases and normalisation parameters no). */
   decay: boolean;
+  /** Fan-in and fan-out for the random schemes; absent: the dense layout's (see init.ts). */
+  fans?: Fans;
+}
+
+/** How carried layer state starts. */
+export type StateInit = "zeros" | "ones";
+
+/**
+ * Layer state that is not trained by gradients but carried from step to step (batch normalisation's
+ * running statistics): an input in train and eval mode, a constant in infer mode.
+ */
+export interface StateSpec {
+  name: string;
+  shape: number[];
+  init: StateInit;
 }
 
 /** A dropout mask input: entries are 0 (dropped) or 1/(1-rate) (kept), drawn per batch. */
@@ -27,13 +48,53 @@ export interface MaskSpec {
   shape: Shape;
 }
 
-/** Declares parameters and layers on a graph; see the file header for the modes. */
+/** "valid" (no padding), "same" (output size ceil(size / stride)), or pads per side of H and W. */
+export type Padding = "valid" | "same" | number | Pair;
+
+export interface Conv2dLayerOptions {
+  /** Stride per axis (default 1). */
+  stride?: number | Pair;
+  /** Default "valid". "same" pads the extra row or column at the end, as TensorFlow does. */
+  padding?: Padding;
+  /** Dilation per axis (default 1). */
+  dilation?: number | Pair;
+  /** Channel groups: input and output channels split into this many independent convolutions (default 1). */
+  groups?: number;
+  /** Whether the layer adds a bias per filter (default true; pointless before batch normalisation). */
+  bias?: boolean;
+  /** Weight initialisation (default He, for ReLU-family activations), with conv fans. */
+  init?: InitScheme;
+}
+
+export interface Pool2dLayerOptions {
+  /** Stride per axis (default: the window, so windows do not overlap). */
+  stride?: number | Pair;
+  /** Default "valid". */
+  padding?: Padding;
+}
+
+export interface BatchNormOptions {
+  /**
+   * Weight of the old running statistic: running = momentum * running + (1 - momentum) * batch
+   * (default 0.9, the same as PyTorch's momentum=0.1, whose momentum weighs the batch).
+   */
+  momentum?: number;
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+}
+
+const pairOf = (v: number | Pair): Pair => (typeof v === "number" ? [v, v] : v);
+
+/** Declares parameters, state and layers on a graph; see the file header for the modes. */
 export class Builder {
   readonly params: ParamSpec[] = [];
+  readonly states: StateSpec[] = [];
+  /** The next value of each state tensor, by name, as `updateState` declared it. */
+  readonly stateUpdates = new Map<string, Value>();
   readonly masks: MaskSpec[] = [];
   readonly graph: Graph;
 
-  /** @param values trained parameter values, required in `infer` mode */
+  /** @param values trained parameter and state values, required in `infer` mode */
   constructor(
     name: string,
     readonly mode: Mode,
@@ -45,16 +106,44 @@ export class Builder {
   }
 
   /** Declares (and returns) a parameter: an input when training, a constant when inferring. */
-  param(name: string, shape: number[], init: InitScheme, decay: boolean): Value {
-    if (this.params.some((p) => p.name === name)) throw new Error(`parameter '${name}' is declared twice`);
-    this.params.push({ name, shape, init, decay });
+  param(name: string, shape: number[], init: InitScheme, decay: boolean, fans?: Fans): Value {
+    this.unique(name);
+    this.params.push({ name, shape, init, decay, ...(fans ? { fans } : {}) });
+    return this.tensor(name, shape, "parameter");
+  }
+
+  /** Declares (and returns) carried layer state: an input when training or evaluating, a constant when inferring. */
+  state(name: string, shape: number[], init: StateInit): Value {
+    this.unique(name);
+    this.states.push({ name, shape, init });
+    return this.tensor(name, shape, "state");
+  }
+
+  /** Sets the value state `name` takes after a training step (fetched as `<name>.next`). */
+  updateState(name: string, next: Value): void {
+    const spec = this.states.find((s) => s.name === name);
+    if (!spec) throw new Error(`no state named '${name}' to update`);
+    if (this.stateUpdates.has(name)) throw new Error(`state '${name}' is updated twice`);
+    if (next.shape.join(",") !== spec.shape.join(",")) throw new Error(`state '${name}' has shape [${spec.shape}]; its update is ${next}`);
+    this.stateUpdates.set(name, next);
+  }
+
+  private unique(name: string): void {
+    if (this.params.some((p) => p.name === name) || this.states.some((s) => s.name === name)) throw new Error(`'${name}' is declared twice`);
+  }
+
+  private tensor(name: string, shape: number[], kind: string): Value {
     const dtype = this.graph.floatType;
     if (this.mode !== "infer") return this.graph.input(name, dtype, shape);
     const data = this.values!.get(name);
-    if (!data) throw new Error(`no trained value for parameter '${name}'`);
-    if (data.length !== shape.reduce((p, d) => p * d, 1)) throw new Error(`parameter '${name}' has ${data.length} values, shape [${shape}] needs more or fewer`);
+    if (!data) throw new Error(`no trained value for ${kind} '${name}'`);
+    if (data.length !== shape.reduce((p, d) => p * d, 1)) throw new Error(`${kind} '${name}' has ${data.length} values, shape [${shape}] needs more or fewer`);
     return this.graph.constant({ dtype, dims: shape, data }, name);
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Dense layers and activations
+  // -------------------------------------------------------------------------------------------
 
   /** y = x W + b, W: [in, units] (He init before ReLU-family activations, Xavier otherwise). */
   dense(x: Value, units: number, name: string, init: InitScheme = "xavier"): Value {
@@ -88,5 +177,91 @@ export class Builder {
     const shape = x.shape;
     this.masks.push({ name, rate, shape });
     return mul(x, this.graph.input(name, x.dtype, shape));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Image layers (NCHW)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * 2-D convolution of x [N, C, H, W] with `filters` kernels of size `kernel`: weight
+   * [filters, C/groups, kH, kW] (He init with conv fans), bias [filters].
+   * @example h = b.conv2d(x, 16, 3, { padding: "same", bias: false }, "conv1");
+   */
+  conv2d(x: Value, filters: number, kernel: number | Pair, options: Conv2dLayerOptions, name: string): Value {
+    const c = x.shape[1];
+    const groups = options.groups ?? 1;
+    if (x.rank !== 4 || typeof c !== "number") throw new Error(`conv2d '${name}' takes [N, C, H, W] with a known C; got ${x}`);
+    if (c % groups !== 0 || filters % groups !== 0) throw new Error(`conv2d '${name}': ${groups} groups must divide ${c} channels and ${filters} filters`);
+    const k = pairOf(kernel);
+    const strides = pairOf(options.stride ?? 1);
+    const dilations = pairOf(options.dilation ?? 1);
+    const shape = [filters, c / groups, ...k];
+    const w = this.param(`${name}.weight`, shape, options.init ?? "he", true, convFans(shape));
+    const b = options.bias === false ? undefined : this.param(`${name}.bias`, [filters], "zeros", false);
+    return conv2d(x, w, b, { strides, dilations, group: groups, pads: this.pads(x, options.padding, k, strides, dilations) });
+  }
+
+  /** Max over each window (in train mode the node also outputs the argmax, for the gradient). */
+  maxPool2d(x: Value, kernel: number | Pair, options: Pool2dLayerOptions = {}): Value {
+    const k = pairOf(kernel);
+    const strides = pairOf(options.stride ?? k);
+    return maxPool2d(x, k, { strides, pads: this.pads(x, options.padding, k, strides, [1, 1]) }, this.mode === "train");
+  }
+
+  /** Mean over each window; padded cells do not count (ONNX count_include_pad = 0). */
+  avgPool2d(x: Value, kernel: number | Pair, options: Pool2dLayerOptions = {}): Value {
+    const k = pairOf(kernel);
+    const strides = pairOf(options.stride ?? k);
+    return avgPool2d(x, k, { strides, pads: this.pads(x, options.padding, k, strides, [1, 1]) });
+  }
+
+  /** Mean over H and W: [N, C, H, W] -> [N, C, 1, 1]. */
+  globalAvgPool(x: Value): Value {
+    return globalAvgPool(x);
+  }
+
+  /** [N, C, H, W] -> [N, C*H*W]. */
+  flatten(x: Value): Value {
+    return flatten(x);
+  }
+
+  /**
+   * Batch normalisation per channel of x [N, C, H, W]: parameters `<name>.weight` (scale, ones)
+   * and `<name>.bias` (zeros), state `<name>.running_mean` (zeros) and `<name>.running_var` (ones).
+   * Train mode normalises by the batch's mean and biased variance and updates the running
+   * statistics with the unbiased variance, as PyTorch does; eval and infer modes normalise by the
+   * running statistics (ONNX BatchNormalization).
+   */
+  batchNorm2d(x: Value, name: string, options: BatchNormOptions = {}): Value {
+    const c = x.shape[1];
+    if (x.rank !== 4 || typeof c !== "number") throw new Error(`batchNorm2d '${name}' takes [N, C, H, W] with a known C; got ${x}`);
+    const momentum = options.momentum ?? 0.9;
+    const eps = options.eps ?? 1e-5;
+    const scale = this.param(`${name}.weight`, [c], "ones", false);
+    const bias = this.param(`${name}.bias`, [c], "zeros", false);
+    const [meanName, varName] = [`${name}.running_mean`, `${name}.running_var`];
+    const runningMean = this.state(meanName, [c], "zeros");
+    const runningVar = this.state(varName, [c], "ones");
+    if (this.mode !== "train") return batchNormInference(x, scale, bias, runningMean, runningVar, eps);
+
+    const { y, mean, variance, count } = batchNormTraining(x, scale, bias, eps);
+    // unbiased = var * n / (n - 1); with one element per channel there is no spread to correct
+    const unbiased = mul(variance, where(greater(count, 1), div(count, sub(count, 1)), 1));
+    this.updateState(meanName, add(mul(runningMean, momentum), mul(mean, 1 - momentum)));
+    this.updateState(varName, add(mul(runningVar, momentum), mul(unbiased, 1 - momentum)));
+    return y;
+  }
+
+  /** Pads [top, left, bottom, right] for a padding option over x's H and W. */
+  private pads(x: Value, padding: Padding = "valid", kernel: Pair, strides: Pair, dilations: Pair): [number, number, number, number] {
+    if (padding === "valid") return [0, 0, 0, 0];
+    if (padding === "same") {
+      const [h, w] = x.shape.slice(2);
+      if (typeof h !== "number" || typeof w !== "number") throw new Error(`"same" padding needs static H and W; got ${x}`);
+      return samePads([h, w], kernel, strides, dilations);
+    }
+    const [ph, pw] = pairOf(padding);
+    return [ph, pw, ph, pw];
   }
 }

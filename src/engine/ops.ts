@@ -1,7 +1,9 @@
 // The closed op set. Each entry says how an op's output types follow from its inputs, how the
 // gradients of its inputs follow from the gradients of its outputs, and (only when it is not a
 // single ONNX operator of the same name) how it is emitted. The builder functions below the table
-// are the only way the rest of the engine creates nodes.
+// are the only way the rest of the engine creates nodes. Ops of one concept that would make this
+// file too long live in their own file with their builders (ops-conv.ts, ops-norm.ts) and add their
+// entries to the same table with `registerOps`.
 import type { DType, Tensor } from "../runtime/tensor.js";
 import type { Attrs, Dim, Node, Shape } from "./graph.js";
 import { Value } from "./graph.js";
@@ -46,11 +48,13 @@ const compare = (inputs: readonly Value[]): OutType[] => [
   { dtype: "bool", shape: broadcastShapes(inputs[0].shape, inputs[1].shape) },
 ];
 const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
-const attrInt = (attrs: Attrs, name: string, fallback: number): number => {
+/** An int attribute, or `fallback` when absent. */
+export const attrInt = (attrs: Attrs, name: string, fallback: number): number => {
   const a = attrs[name];
   return a && "i" in a ? a.i : fallback;
 };
-const attrInts = (attrs: Attrs, name: string): readonly number[] | undefined => {
+/** An ints attribute, or undefined when absent. */
+export const attrInts = (attrs: Attrs, name: string): readonly number[] | undefined => {
   const a = attrs[name];
   return a && "ints" in a ? a.ints : undefined;
 };
@@ -59,7 +63,7 @@ const attrInts = (attrs: Attrs, name: string): readonly number[] | undefined => 
 // The table
 // ---------------------------------------------------------------------------------------------
 
-export const OPS: Readonly<Record<string, OpDef>> = {
+const TABLE: Record<string, OpDef> = {
   // d(a+b) = dy, summed back over broadcast axes
   Add: { infer: broadcast, grad: ({ inputs: [a, b] }, [dy]) => [sumTo(dy!, a), sumTo(dy!, b)] },
   Sub: { infer: broadcast, grad: ({ inputs: [a, b] }, [dy]) => [sumTo(dy!, a), sumTo(neg(dy!), b)] },
@@ -160,6 +164,12 @@ export const OPS: Readonly<Record<string, OpDef>> = {
     },
   },
 
+  // Slice, ConstantOfShape and ScatterElements serve gradient rules (conv and pooling); their
+  // builders compute the output types. ScatterElements with reduction="add" sums duplicate indices.
+  Slice: {},
+  ConstantOfShape: {},
+  ScatterElements: { infer: same },
+
   // ReduceSum takes its axes as an input (opset 13+); the builder computes the output type.
   ReduceSum: {
     grad: ({ inputs: [x, axes], attrs, outputs: [y] }, [dy]) => [spreadReduced(dy!, x, y, axes, attrs), undefined],
@@ -232,6 +242,17 @@ export const OPS: Readonly<Record<string, OpDef>> = {
     },
   },
 };
+
+/** The op table: the entries above plus those other op files add with `registerOps`. */
+export const OPS: Readonly<Record<string, OpDef>> = TABLE;
+
+/** Adds the entries of an op file to the table; an op is defined once. */
+export function registerOps(defs: Readonly<Record<string, OpDef>>): void {
+  for (const [name, def] of Object.entries(defs)) {
+    if (name in TABLE) throw new Error(`op '${name}' is defined twice`);
+    TABLE[name] = def;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Builders
@@ -431,6 +452,32 @@ export function gather(data: Value, indices: Value, axis = 0): Value {
 
 export function concat(inputs: readonly Value[], axis: number): Value {
   return apply("Concat", inputs, { axis: { i: axis } })[0];
+}
+
+/** `x[starts:ends]` along `axes`, with static bounds (clipped to the dim, as ONNX does). */
+export function slice(x: Value, axes: readonly number[], starts: readonly number[], ends: readonly number[]): Value {
+  const shape: Dim[] = [...x.shape];
+  axes.forEach((a, i) => {
+    const axis = normAxis(a, x.rank);
+    const d = shape[axis];
+    if (typeof d !== "number") throw new Error(`slice needs a static dim on axis ${a}; got ${x}`);
+    shape[axis] = Math.max(0, Math.min(ends[i], d) - Math.min(starts[i], d));
+  });
+  const g = x.graph;
+  return apply("Slice", [x, g.ints(starts), g.ints(ends), g.ints(axes)], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/** A 1-D tensor of zeros with as many elements as `x` has at run time. */
+export function flatZerosLike(x: Value): Value {
+  const dtype = x.dtype as "float32" | "float64";
+  const zero = { dtype, dims: [1], data: dtype === "float64" ? Float64Array.of(0) : Float32Array.of(0) };
+  const count = reshape(size(x), [1]);
+  return apply("ConstantOfShape", [count], { value: { t: zero } }, [{ dtype, shape: [inferredDim(x.shape, [])] }])[0];
+}
+
+/** data with `updates[i]` added at `indices[i]` along `axis` (ScatterElements, reduction "add"). */
+export function scatterAdd(data: Value, indices: Value, updates: Value, axis = 0): Value {
+  return apply("ScatterElements", [data, indices, updates], { axis: { i: axis }, reduction: { s: "add" } })[0];
 }
 
 /** Maps strings to their index in `keys`; anything else to `fallback` (ONNX-ML LabelEncoder). */

@@ -2,7 +2,7 @@
 // reference output, and moment checks loose enough to hold for any good generator but not a broken one
 // (the seeds are fixed, so these are deterministic).
 import { describe, expect, it } from "vitest";
-import { initialise } from "./init.js";
+import { convFans, denseFans, initialise } from "./init.js";
 import type { InitScheme } from "./init.js";
 import { Random } from "./random.js";
 
@@ -177,17 +177,22 @@ describe("Random", () => {
 describe("initialise", () => {
   // U(-a, a) has variance a^2/3. With >= 32k draws the sample variance is within 2% (4 standard
   // errors), and the extremes come within 0.1% of a.
-  const cases: { scheme: InitScheme; shape: number[]; bound: number }[] = [
-    { scheme: "xavier", shape: [256, 128], bound: Math.sqrt(6 / (256 + 128)) },
-    { scheme: "he", shape: [256, 128], bound: Math.sqrt(6 / 256) },
-    // conv-style kernel: fan-in is the product of all but the last dim (3*3*16 = 144)
-    { scheme: "xavier", shape: [3, 3, 16, 256], bound: Math.sqrt(6 / (144 + 256)) },
-    { scheme: "he", shape: [3, 3, 16, 256], bound: Math.sqrt(6 / 144) },
+  const cases: { scheme: InitScheme; shape: number[]; layout: "dense" | "conv"; bound: number }[] = [
+    { scheme: "xavier", shape: [256, 128], layout: "dense", bound: Math.sqrt(6 / (256 + 128)) },
+    { scheme: "he", shape: [256, 128], layout: "dense", bound: Math.sqrt(6 / 256) },
+    // the dense fans of any shape: fan-in is the product of all but the last dim (3*3*16 = 144)
+    { scheme: "xavier", shape: [3, 3, 16, 256], layout: "dense", bound: Math.sqrt(6 / (144 + 256)) },
+    { scheme: "he", shape: [3, 3, 16, 256], layout: "dense", bound: Math.sqrt(6 / 144) },
+    // conv weights [M, C/g, kH, kW]: fan-in C/g*kH*kW = 16*3*3 = 144, fan-out M*kH*kW = 256*9
+    { scheme: "he", shape: [256, 16, 3, 3], layout: "conv", bound: Math.sqrt(6 / 144) },
+    { scheme: "xavier", shape: [256, 16, 3, 3], layout: "conv", bound: Math.sqrt(6 / (144 + 2304)) },
+    // depthwise [C, 1, 5, 5]: fan-in 25
+    { scheme: "he", shape: [2048, 1, 5, 5], layout: "conv", bound: Math.sqrt(6 / 25) },
   ];
 
-  it.each(cases)("$scheme $shape draws U(-a, a) with a = $bound", ({ scheme, shape, bound }) => {
+  it.each(cases)("$scheme $shape ($layout) draws U(-a, a) with a = $bound", ({ scheme, shape, layout, bound }) => {
     const out = new Float64Array(shape.reduce((p, d) => p * d, 1));
-    initialise(scheme, shape, new Random(15), out);
+    initialise(scheme, shape, new Random(15), out, layout === "conv" ? convFans(shape) : undefined);
     const { min, max } = extremes(out);
     expect(Math.max(max, -min)).toBeLessThanOrEqual(bound);
     expect(max).toBeGreaterThan(0.999 * bound);
@@ -208,11 +213,23 @@ describe("initialise", () => {
     expect(Math.max(max, -min)).toBeLessThanOrEqual(Math.fround(Math.sqrt(6 / 8)));
   });
 
-  it("zeros overwrites whatever the buffer held and draws nothing", () => {
-    const out = new Float64Array(12).fill(3);
-    const rng = new Random(17);
-    initialise("zeros", [3, 4], rng, out);
-    expect(Array.from(out)).toEqual(new Array(12).fill(0));
-    expect(rng.nextUint32()).toBe(new Random(17).nextUint32());
+  it("zeros and ones overwrite whatever the buffer held and draw nothing", () => {
+    for (const [scheme, value] of [["zeros", 0], ["ones", 1]] as const) {
+      const out = new Float64Array(12).fill(3);
+      const rng = new Random(17);
+      initialise(scheme, [3, 4], rng, out);
+      expect(Array.from(out)).toEqual(new Array(12).fill(value));
+      expect(rng.nextUint32()).toBe(new Random(17).nextUint32());
+    }
+  });
+
+  it("dense fans by default, the same draws as explicit dense fans", () => {
+    const a = new Float32Array(12);
+    const b = new Float32Array(12);
+    initialise("xavier", [3, 4], new Random(18), a);
+    initialise("xavier", [3, 4], new Random(18), b, { fanIn: 3, fanOut: 4 });
+    expect(a).toEqual(b);
+    expect(denseFans([7])).toEqual({ fanIn: 7, fanOut: 1 });
+    expect(convFans([6, 2, 3, 5])).toEqual({ fanIn: 30, fanOut: 90 });
   });
 });

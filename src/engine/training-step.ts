@@ -1,8 +1,9 @@
 // Compiles one training step — forward, loss, backward, optimizer update — into one ONNX model:
-// inputs are the parameters, the optimizer state, the batch, `lr` and `step`; outputs are `loss`,
-// anything extra the network reports, and the next value of every parameter and state tensor.
+// inputs are the parameters, the optimizer state, the layer state (batch normalisation's running
+// statistics), the batch, `lr` and `step`; outputs are `loss`, anything extra the network reports,
+// and the next value of every parameter and state tensor.
 import { gradients } from "./autodiff.js";
-import type { MaskSpec, ParamSpec } from "./builder.js";
+import type { MaskSpec, ParamSpec, StateInit, StateSpec } from "./builder.js";
 import { Builder } from "./builder.js";
 import type { Value } from "./graph.js";
 import { encodeModel } from "./onnx-codec.js";
@@ -20,7 +21,10 @@ export interface Carry {
   input: string;
   output: string;
   shape: number[];
+  /** True for optimizer and layer state, false for parameters (which start from their ParamSpec). */
   isState: boolean;
+  /** How state starts before the first step (absent for parameters). */
+  init?: StateInit;
 }
 
 export interface CompiledStep {
@@ -28,6 +32,8 @@ export interface CompiledStep {
   params: ParamSpec[];
   masks: MaskSpec[];
   carries: Carry[];
+  /** Layer state carried between steps; the trained values belong with the parameters. */
+  states: StateSpec[];
   /** Names of the batch inputs the network declared (its data, labels, ...). */
   dataInputs: string[];
 }
@@ -41,7 +47,7 @@ export function compileTrainingStep(
   const b = new Builder("train_step", "train", floatType);
   const { loss, extra } = build(b);
   const g = b.graph;
-  const declared = new Set([...b.params.map((p) => p.name), ...b.masks.map((m) => m.name)]);
+  const declared = new Set([...b.params, ...b.states, ...b.masks].map((d) => d.name));
   const dataInputs = g.inputs.filter((v) => !declared.has(v.name)).map((v) => v.name);
 
   const paramValues = b.params.map((p) => g.inputs.find((v) => v.name === p.name)!);
@@ -59,30 +65,40 @@ export function compileTrainingStep(
   for (const [name, v] of Object.entries(extra ?? {})) g.output(v, name);
   const carries: Carry[] = updates.map((u) => {
     const out = g.output(u.next, `${u.input.name}.next`);
-    return { input: u.input.name, output: out.name, shape: u.input.shape as number[], isState: u.isState };
+    const init = u.isState ? { init: "zeros" as const } : {};
+    return { input: u.input.name, output: out.name, shape: u.input.shape as number[], isState: u.isState, ...init };
   });
-  return { model: encodeModel(g), params: b.params, masks: b.masks, carries, dataInputs };
+  // Layer state: its declared update, or carried unchanged when the network declared none.
+  for (const s of b.states) {
+    const next = b.stateUpdates.get(s.name) ?? g.inputs.find((v) => v.name === s.name)!;
+    const out = g.output(next, `${s.name}.next`);
+    carries.push({ input: s.name, output: out.name, shape: s.shape, isState: true, init: s.init });
+  }
+  return { model: encodeModel(g), params: b.params, masks: b.masks, carries, states: b.states, dataInputs };
 }
 
 export interface CompiledGradient {
   model: Uint8Array;
   params: ParamSpec[];
+  /** Layer state the graph reads (as inputs, held at their initial values: eval mode updates nothing). */
+  states: StateSpec[];
   /** Names of the batch inputs the network declared. */
   dataInputs: string[];
 }
 
 /**
  * Compiles the loss and its gradient with respect to every parameter (outputs `loss` and
- * `<param>.grad`), with dropout off: the deterministic objective of full-batch optimizers.
+ * `<param>.grad`), with dropout off and layer state read but not updated (eval mode): the
+ * deterministic objective of full-batch optimizers.
  */
 export function compileLossGradient(build: (b: Builder) => Objective, floatType: "float32" | "float64" = "float32"): CompiledGradient {
   const b = new Builder("loss_gradient", "eval", floatType);
   const { loss } = build(b);
   const g = b.graph;
-  const params = new Set(b.params.map((p) => p.name));
+  const declared = new Set([...b.params, ...b.states].map((d) => d.name));
   const paramValues = b.params.map((p) => g.inputs.find((v) => v.name === p.name)!);
   const grads = gradients(loss, paramValues);
   g.output(loss, "loss");
   b.params.forEach((p, i) => g.output(grads[i], `${p.name}.grad`));
-  return { model: encodeModel(g), params: b.params, dataInputs: g.inputs.filter((v) => !params.has(v.name)).map((v) => v.name) };
+  return { model: encodeModel(g), params: b.params, states: b.states, dataInputs: g.inputs.filter((v) => !declared.has(v.name)).map((v) => v.name) };
 }

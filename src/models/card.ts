@@ -24,6 +24,12 @@ export const ModelCardSchema = z.object({
   features: z.array(FeatureSchema),
   /** Class labels, in the order of the `probabilities` columns. */
   labels: z.array(z.string()).optional(),
+  /** Where the labels came from: IDX labels are integers, and predictions say them as integers. */
+  labelKind: z.enum(["text", "folder", "idx"]).optional(),
+  /** Image models: the `image` input [N, channels, height, width] of raw pixel values (0..255), normalised inside the graph by the training set's per-channel mean and std. */
+  image: z
+    .object({ channels: z.number().int(), height: z.number().int(), width: z.number().int(), mean: z.array(z.number()), std: z.array(z.number()) })
+    .optional(),
   spec: z.object({ model: ModelSpecSchema, training: TrainingSpecSchema }),
   /** Validation metrics of the kept epoch (training metrics when nothing was held out). */
   metrics: z.record(z.string(), z.number()),
@@ -44,7 +50,7 @@ export const ModelCardSchema = z.object({
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 export type Feature = z.infer<typeof FeatureSchema>;
 
-const KEYS = ["task", "target", "features", "labels", "spec", "metrics", "dataset", "training", "version"] as const;
+const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "spec", "metrics", "dataset", "training", "version"] as const;
 
 /** The card as `metadata_props`: `openmaas.<field>` -> JSON. */
 export function cardMetadata(card: ModelCard): Record<string, string> {

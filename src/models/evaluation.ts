@@ -12,8 +12,11 @@ import type { ModelSpec } from "./spec.js";
 export interface TrainingData {
   features: Float32Array;
   rows: number;
+  /** Values per row. */
   columns: number;
   target: Float32Array;
+  /** The shape of one row when it is not flat ([C, H, W] for images); its product is `columns`. */
+  shape?: readonly number[];
 }
 
 /** Rows evaluated per run of the evaluation graph (bounds memory on large validation sets). */
@@ -42,7 +45,7 @@ export class Batcher {
     const c = data.columns;
     const x = this.x.subarray(0, n * c);
     for (let i = 0; i < n; i++) x.set(data.features.subarray(rows[i] * c, rows[i] * c + c), i * c);
-    const feeds: Record<string, Tensor> = { [FEATURES_INPUT]: { dtype: "float32", dims: [n, c], data: x } };
+    const feeds: Record<string, Tensor> = { [FEATURES_INPUT]: { dtype: "float32", dims: [n, ...(data.shape ?? [c])], data: x } };
     if (this.y instanceof BigInt64Array) {
       const y = this.y.subarray(0, n);
       for (let i = 0; i < n; i++) y[i] = BigInt(data.target[rows[i]]);

@@ -38,10 +38,12 @@ export async function fitFullBatch(
     for (const s of compiled.params) {
       offsets.push(size);
       const values = new Float32Array(s.shape.reduce((a, d) => a * d, 1));
-      initialise(s.init, s.shape, initRng, values);
+      initialise(s.init, s.shape, initRng, values, s.fans);
       params[s.name] = { dtype: "float32", dims: s.shape, data: values };
       size += values.length;
     }
+    // Layer state (batch-norm running statistics) stays at its initial value: eval mode updates nothing.
+    for (const s of compiled.states) params[s.name] = { dtype: "float32", dims: s.shape, data: new Float32Array(s.shape.reduce((a, d) => a * d, 1)).fill(s.init === "ones" ? 1 : 0) };
     const x0 = new Float64Array(size);
     const load = (x: Float64Array) => compiled.params.forEach((s, i) => (params[s.name].data as Float32Array).set(x.subarray(offsets[i], offsets[i] + (params[s.name].data as Float32Array).length)));
     compiled.params.forEach((s, i) => x0.set(params[s.name].data as Float32Array, offsets[i]));
@@ -99,7 +101,7 @@ export async function fitFullBatch(
     const result = await lbfgs(objectiveFn, x0, { maxIterations: training.epochs, onIteration: (it, _f, x) => report(it, x) });
     if (history.length === 0) await report(1, result.x); // optimal from the start: still one report
     load(result.x);
-    const kept = new Map(compiled.params.map((s) => [s.name, Float32Array.from(params[s.name].data as Float32Array)]));
+    const kept = new Map([...compiled.params, ...compiled.states].map((s) => [s.name, Float32Array.from(params[s.name].data as Float32Array)]));
     return { params: kept, paramSpecs: compiled.params, history, bestEpoch: history.length, stoppedEarly: result.reason !== "iterations", split };
   } finally {
     await session.release();

@@ -3,12 +3,16 @@
 import { Builder } from "../engine/builder.js";
 import type { Graph, Value } from "../engine/graph.js";
 import { argmax, concat, gather, meanSquaredError, sigmoid, sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy, squeeze, sub } from "../engine/ops.js";
+import { cnnBody, defaultLayers } from "./cnn.js";
 import type { ModelSpec, Task } from "./spec.js";
 
 /** The shape of the problem a network is built for. */
 export interface Problem {
   task: Task;
+  /** Values per row (C*H*W for images). */
   features: number;
+  /** The shape of one row when it is not a flat vector: [C, H, W] for images. */
+  input?: readonly number[];
   /** Classes for classification (2 = binary, with one sigmoid output); 1 for regression. */
   classes: number;
 }
@@ -25,7 +29,13 @@ export function outputWidth(p: Problem): number {
 
 /** The network body: raw features in, raw outputs (regression values or class logits) out. */
 export function body(b: Builder, spec: ModelSpec, p: Problem, x: Value): Value {
-  let h = x;
+  if (spec.kind === "cnn") {
+    if (x.rank !== 4) throw new Error(`a cnn takes [N, C, H, W] images; got ${x}`);
+    const [c, height, width] = x.shape.slice(1) as number[];
+    return b.dense(cnnBody(b, spec.layers ?? defaultLayers(c, height, width), x), outputWidth(p), "output");
+  }
+  // Dense families take flat rows: images are flattened first (logistic regression on pixels, say).
+  let h = x.rank > 2 ? b.flatten(x) : x;
   if (spec.kind === "mlp") {
     const init = spec.activation === "relu" || spec.activation === "gelu" ? "he" : "xavier";
     spec.hidden.forEach((units, i) => {
@@ -47,7 +57,7 @@ export function loss(b: Builder, p: Problem, out: Value, classWeights?: Float32A
 
 /** The network on the [batch, features] input, and its loss: what training and evaluation graphs compute. */
 export function objective(b: Builder, spec: ModelSpec, p: Problem, classWeights?: Float32Array): { out: Value; loss: Value } {
-  const out = body(b, spec, p, b.graph.input(FEATURES_INPUT, "float32", ["batch", p.features]));
+  const out = body(b, spec, p, b.graph.input(FEATURES_INPUT, "float32", ["batch", ...(p.input ?? [p.features])]));
   return { out, loss: loss(b, p, out, classWeights) };
 }
 

@@ -3,9 +3,36 @@ import { z } from "zod";
 
 export const ActivationSchema = z.enum(["relu", "tanh", "sigmoid", "gelu", "identity"]);
 
+/** One layer of a convolutional network, in order from the image to the output layer. */
+export const LayerSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("conv"),
+    filters: z.number().int().positive(),
+    kernel: z.number().int().positive().default(3),
+    stride: z.number().int().positive().default(1),
+    padding: z.union([z.enum(["same", "valid"]), z.number().int().min(0)]).default("same"),
+    dilation: z.number().int().positive().default(1),
+    groups: z.number().int().positive().default(1),
+    /** Batch normalisation between the convolution and the activation. */
+    batchNorm: z.boolean().default(true),
+    activation: ActivationSchema.default("relu"),
+  }),
+  z.object({ type: z.literal("maxpool"), size: z.number().int().positive().default(2), stride: z.number().int().positive().optional() }),
+  z.object({ type: z.literal("avgpool"), size: z.number().int().positive().default(2), stride: z.number().int().positive().optional() }),
+  z.object({ type: z.literal("globalavgpool") }),
+  z.object({ type: z.literal("batchnorm") }),
+  z.object({ type: z.literal("dropout"), rate: z.number().min(0).lt(1) }),
+  z.object({ type: z.literal("flatten") }),
+  z.object({ type: z.literal("dense"), units: z.number().int().positive(), activation: ActivationSchema.default("relu") }),
+]);
+
+export type Layer = z.infer<typeof LayerSchema>;
+
 export const ModelSpecSchema = z.object({
-  /** linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers. */
-  kind: z.enum(["linear", "logistic", "mlp"]),
+  /** linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn: convolutional network on images. */
+  kind: z.enum(["linear", "logistic", "mlp", "cnn"]),
+  /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
+  layers: z.array(LayerSchema).optional(),
   /** Hidden layer widths (mlp only). */
   hidden: z.array(z.number().int().positive()).min(1).default([64]),
   /** Hidden activation (mlp only). */

@@ -55,6 +55,7 @@ export function trainingSplit(training: TrainingSpec, p: Pick<Problem, "task" | 
 }
 
 export interface FitResult {
+  /** Trained parameters and layer state (e.g. batch-norm running statistics), by name. */
   params: Map<string, Float32Array>;
   paramSpecs: ParamSpec[];
   history: EpochReport[];
@@ -88,7 +89,7 @@ function balancedWeights(data: TrainingData, rows: Int32Array, classes: number):
   return Float32Array.from(counts, (c) => (c > 0 ? rows.length / (classes * c) : 1));
 }
 
-export function copyParams(params: Record<string, Tensor>, specs: ParamSpec[]): Map<string, Float32Array> {
+export function copyParams(params: Record<string, Tensor>, specs: readonly { name: string }[]): Map<string, Float32Array> {
   return new Map(specs.map((s) => [s.name, Float32Array.from(params[s.name].data as Float32Array)]));
 }
 
@@ -127,20 +128,23 @@ export async function fit(
     const spare: Record<string, Tensor> = { loss: zeros([]) };
     for (const s of step.params) {
       carried[s.name] = zeros(s.shape);
-      initialise(s.init, s.shape, initRng, carried[s.name].data as Float32Array);
+      initialise(s.init, s.shape, initRng, carried[s.name].data as Float32Array, s.fans);
     }
     for (const c of step.carries) {
       if (c.isState) carried[c.input] = zeros(c.shape);
+      if (c.init === "ones") (carried[c.input].data as Float32Array).fill(1);
       spare[c.output] = zeros(c.shape);
     }
     const fetch = ["loss", ...step.carries.map((c) => c.output)];
-    const paramsOnly = (): Record<string, Tensor> => Object.fromEntries(step.params.map((s) => [s.name, carried[s.name]]));
+    // What evaluation and the result keep: the parameters and the layer state.
+    const kept = [...step.params, ...step.states];
+    const paramsAndState = (): Record<string, Tensor> => Object.fromEntries(kept.map((s) => [s.name, carried[s.name]]));
     const batcher = new Batcher(data, p, Math.min(training.batchSize, train.length));
 
     const batchesPerEpoch = Math.ceil(train.length / training.batchSize);
     const totalSteps = training.epochs * batchesPerEpoch;
     const history: EpochReport[] = [];
-    let best = { loss: Infinity, epoch: 0, params: copyParams(carried, step.params) };
+    let best = { loss: Infinity, epoch: 0, params: copyParams(carried, kept) };
     let sinceBest = 0;
     let stepCount = 0;
     let stoppedEarly = false;
@@ -172,7 +176,7 @@ export async function fit(
       if (!Number.isFinite(trainLoss)) {
         throw new MaasError("unprocessable", `training diverged in epoch ${epoch + 1} (loss ${trainLoss}); lower the learning rate (now ${training.lr})`);
       }
-      const evaluated = await evaluator.evaluate(paramsOnly());
+      const evaluated = await evaluator.evaluate(paramsAndState());
       const seconds = (performance.now() - started) / 1000;
       const report: EpochReport = {
         epoch: epoch + 1,
@@ -190,7 +194,7 @@ export async function fit(
       const monitored = monitorValidation ? evaluated.loss : trainLoss;
       const minDelta = training.earlyStopping === false ? 0 : training.earlyStopping.minDelta;
       if (monitored < best.loss - minDelta) {
-        best = { loss: monitored, epoch: epoch + 1, params: copyParams(carried, step.params) };
+        best = { loss: monitored, epoch: epoch + 1, params: copyParams(carried, kept) };
         sinceBest = 0;
       } else if (training.earlyStopping !== false && ++sinceBest >= training.earlyStopping.patience) {
         stoppedEarly = epoch + 1 < training.epochs;
@@ -198,7 +202,7 @@ export async function fit(
       }
     }
     // Without early stopping the last epoch's weights are the result; with it, the best epoch's.
-    const params = training.earlyStopping === false ? copyParams(carried, step.params) : best.params;
+    const params = training.earlyStopping === false ? copyParams(carried, kept) : best.params;
     const bestEpoch = training.earlyStopping === false ? history.length : best.epoch;
     return { params, paramSpecs: step.params, history, bestEpoch, stoppedEarly, split: { train, validation } };
   } finally {
