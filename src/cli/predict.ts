@@ -1,9 +1,11 @@
 // `maas predict`, `maas eval` and `maas inspect`: read a model file and answer from it.
 import { readFile } from "node:fs/promises";
+import { readImages } from "../data/image-read.js";
 import { readTable } from "../data/read.js";
 import { MaasError } from "../errors.js";
 import { ModelFile } from "../models/model-file.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
+import type { Session } from "../runtime/runtime.js";
 
 const out = (s: string) => process.stdout.write(s + "\n");
 
@@ -23,9 +25,32 @@ const threadsOf = (v: string | undefined): number => {
   return n;
 };
 
-export async function predictCommand(f: { model: string; data: string; json?: boolean; threads?: string }): Promise<void> {
+/** Runs `fn` with a serving session of the model. */
+async function withSession<T>(model: ModelFile, threads: number, fn: (s: Session) => Promise<T>): Promise<T> {
+  const session = await defaultRuntime().createSession(model.bytes, { threads, spinning: false });
+  try {
+    return await fn(session);
+  } finally {
+    await session.release();
+  }
+}
+
+/** An image model's input images, converted to the model's channels and size. */
+function modelImages(model: ModelFile, data: string, labels?: string) {
+  const { channels, height, width } = model.card!.image!;
+  return readImages(data, { labels, channels: channels as 1 | 3, height, width });
+}
+
+export async function predictCommand(f: { model: string; data: string; labels?: string; json?: boolean; threads?: string }): Promise<void> {
   const model = await loadModel(f.model);
-  model.requireCard();
+  const card = model.requireCard();
+  if (card.image) {
+    const set = await modelImages(model, f.data, f.labels);
+    const records = await withSession(model, threadsOf(f.threads), (s) => model.predictImagesWith(s, set));
+    if (f.json) out(records.map((r) => JSON.stringify(r)).join("\n"));
+    else records.forEach((r, i) => out(`${r.file ?? i + 1}\t${r.prediction}\t${Math.max(...Object.values(r.probabilities!)).toFixed(4)}`));
+    return;
+  }
   const table = await readTable(f.data);
   const records = await model.predict(defaultRuntime(), table, threadsOf(f.threads));
   if (f.json) {
@@ -40,10 +65,12 @@ export async function predictCommand(f: { model: string; data: string; json?: bo
   });
 }
 
-export async function evalCommand(f: { model: string; data: string; target?: string; json?: boolean; threads?: string }): Promise<void> {
+export async function evalCommand(f: { model: string; data: string; labels?: string; target?: string; json?: boolean; threads?: string }): Promise<void> {
   const model = await loadModel(f.model);
-  const table = await readTable(f.data);
-  const result = await model.evaluate(defaultRuntime(), table, f.target, threadsOf(f.threads));
+  const card = model.requireCard();
+  const result = card.image
+    ? await withSession(model, threadsOf(f.threads), async (s) => model.evaluateImagesWith(s, await modelImages(model, f.data, f.labels)))
+    : await model.evaluate(defaultRuntime(), await readTable(f.data), f.target, threadsOf(f.threads));
   if (f.json) {
     out(JSON.stringify(result));
     return;

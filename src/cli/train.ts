@@ -1,6 +1,11 @@
 // `maas train`: flags and --spec -> a validated TabularSpec -> trainTable -> the model file.
 import { readFile } from "node:fs/promises";
+import { looksLikeImages, readImages } from "../data/image-read.js";
 import { readTable } from "../data/read.js";
+import type { ColumnInfo } from "../data/schema.js";
+import type { ModelCard } from "../models/card.js";
+import { trainImages } from "../models/images.js";
+import type { EpochReport } from "../models/trainer.js";
 import { MaasError } from "../errors.js";
 import type { TabularSpec } from "../models/spec.js";
 import { TabularSpecSchema } from "../models/spec.js";
@@ -31,6 +36,8 @@ export interface TrainFlags {
   categorical?: string[];
   numeric?: string[];
   spec?: string;
+  /** IDX labels file, for IDX images. */
+  labels?: string;
   json?: boolean;
 }
 
@@ -61,7 +68,7 @@ async function specFile(path: string): Promise<Record<string, unknown>> {
 }
 
 /** The spec: --spec's JSON with every given flag written over it, then validated. */
-export async function resolveSpec(f: TrainFlags): Promise<TabularSpec> {
+export async function resolveSpec(f: TrainFlags, images = false): Promise<TabularSpec> {
   const base = f.spec ? await specFile(f.spec) : {};
   const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? { ...(v as Record<string, unknown>) } : {});
   const model = obj(base.model);
@@ -69,7 +76,7 @@ export async function resolveSpec(f: TrainFlags): Promise<TabularSpec> {
   const columns = obj(base.columns);
   const set = (o: Record<string, unknown>, k: string, v: unknown) => v !== undefined && (o[k] = v);
 
-  set(model, "kind", f.model ?? (model.kind === undefined ? "mlp" : undefined));
+  set(model, "kind", f.model ?? (model.kind === undefined ? (images ? "cnn" : "mlp") : undefined));
   set(model, "hidden", f.hidden?.split(",").map((w) => num("hidden", w, true)));
   set(model, "activation", f.activation);
   set(model, "dropout", num("dropout", f.dropout));
@@ -88,7 +95,7 @@ export async function resolveSpec(f: TrainFlags): Promise<TabularSpec> {
   set(columns, "categorical", f.categorical);
   set(columns, "numeric", f.numeric);
 
-  const input = { ...base, target: f.target ?? base.target, task: f.task ?? base.task, model, training, columns };
+  const input = { ...base, target: f.target ?? base.target ?? (images ? "label" : undefined), task: f.task ?? base.task, model, training, columns };
   if (input.target === undefined) throw bad("--target is required (the column to predict), or `target` in --spec");
   const parsed = TabularSpecSchema.safeParse(input);
   if (!parsed.success) {
@@ -98,12 +105,19 @@ export async function resolveSpec(f: TrainFlags): Promise<TabularSpec> {
 }
 
 export async function trainCommand(f: TrainFlags): Promise<void> {
-  const spec = await resolveSpec(f);
-  const table = await readTable(f.data);
+  const images = f.labels !== undefined || (await looksLikeImages(f.data));
+  const spec = await resolveSpec(f, images);
   const progress = new Progress(spec.training.epochs);
-  let result;
+  let result: { onnx: Uint8Array; card: ModelCard; columns: ColumnInfo[] };
   try {
-    result = await trainTable(table, spec, { onEpoch: (r) => progress.epoch(r) });
+    const onEpoch = (r: EpochReport) => progress.epoch(r);
+    if (images) {
+      const set = await readImages(f.data, { labels: f.labels });
+      if (set.resized) process.stderr.write(`maas: ${set.resized} image(s) resized to ${set.height}x${set.width}\n`);
+      result = { ...(await trainImages(set, spec.model, spec.training, { onEpoch })), columns: [] };
+    } else {
+      result = await trainTable(await readTable(f.data), spec, { onEpoch });
+    }
   } finally {
     progress.stop();
   }
@@ -115,7 +129,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     task: card.task,
     kind: spec.model.kind,
     target: card.target,
-    features: card.features.map((x) => x.name),
+    features: card.image ? [`image ${card.image.channels}x${card.image.height}x${card.image.width}`] : card.features.map((x) => x.name),
     ignored: result.columns.filter((c) => c.name !== card.target && c.kind !== "numeric" && c.kind !== "categorical").map((c) => ({ name: c.name, kind: c.kind })),
     ...(card.labels ? { labels: card.labels } : {}),
     rows: card.dataset.rows,
@@ -133,7 +147,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const metrics = Object.entries(card.metrics).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(", ");
   process.stdout.write(
     [
-      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${card.features.length} feature column(s)`,
+      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${card.image ? `${card.image.channels}x${card.image.height}x${card.image.width} images` : `${card.features.length} feature column(s)`}`,
       `${card.dataset.trainRows} training rows, ${card.dataset.validationRows} validation rows; kept epoch ${card.training.bestEpoch} of ${card.training.epochs} (${summary.seconds} s)`,
       `${card.dataset.validationRows > 0 ? "validation" : "training"} metrics: ${metrics}`,
       ...(summary.ignored.length > 0 ? [`ignored columns: ${summary.ignored.map((c) => `${c.name} (${c.kind})`).join(", ")}`] : []),

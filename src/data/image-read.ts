@@ -75,3 +75,22 @@ async function peek(path: string): Promise<Uint8Array> {
     await file.close();
   }
 }
+
+/**
+ * Whether `path` holds images rather than a table: a folder, or a file that starts like IDX (or
+ * gzip), a zip, a PNG or a JPEG. A path that does not exist is not images (the table reader then
+ * says so).
+ */
+export async function looksLikeImages(path: string): Promise<boolean> {
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch {
+    return false;
+  }
+  if (info.isDirectory()) return true;
+  const head = await peek(path);
+  if (head.length < 2) return false;
+  const idxOrGzip = (head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0 && head[1] === 0);
+  return idxOrGzip || isZip(head) || imageFormat(head) === "PNG" || imageFormat(head) === "JPEG";
+}

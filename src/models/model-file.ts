@@ -1,6 +1,7 @@
 // A model file read back: its interface, its card, and predictions and metrics on tables.
 import type { FeatureEncoding } from "../data/encoders.js";
 import { compareLabels } from "../data/encoders.js";
+import type { ImageSet } from "../data/image-set.js";
 import type { RawTable } from "../data/table.js";
 import { MaasError, inputError } from "../errors.js";
 import type { ModelInfo } from "../engine/onnx-codec.js";
@@ -9,13 +10,19 @@ import type { Runtime, Session } from "../runtime/runtime.js";
 import type { ModelCard } from "./card.js";
 import { cardFromMetadata, encodingFromFeature } from "./card.js";
 import { classificationMetrics, regressionMetrics } from "./metrics.js";
+import { IMAGE_INPUT } from "./images.js";
 import { columnFeeds } from "./preprocess.js";
 
 /** One answer: a number (regression) or a label (classification), with the class probabilities. */
 export interface PredictionRecord {
+  /** For image folders: the image's path relative to the folder. */
+  file?: string;
   prediction: number | string;
   probabilities?: Record<string, number>;
 }
+
+/** Images per run of an image model. */
+const IMAGE_CHUNK = 1024;
 
 /** The shortest decimal that reads back as the same float32: 0.1 rather than 0.10000000149011612. */
 export function float32ToNumber(x: number): number {
@@ -91,6 +98,51 @@ export class ModelFile {
       }
     }
     return records;
+  }
+
+  /** Predictions for every image of a set, in order (an image model's `image` input). */
+  async predictImagesWith(session: Session, set: ImageSet): Promise<PredictionRecord[]> {
+    const card = this.requireCard();
+    const shape = card.image;
+    if (!shape) throw new MaasError("bad_input", `${this.source}: not an image model; give it a table`);
+    if (set.channels !== shape.channels || set.height !== shape.height || set.width !== shape.width) {
+      throw inputError(`images are ${set.channels}x${set.height}x${set.width}; the model takes ${shape.channels}x${shape.height}x${shape.width} (channels x height x width)`, { file: set.source });
+    }
+    const labels = card.labels!;
+    const size = shape.channels * shape.height * shape.width;
+    const records: PredictionRecord[] = [];
+    for (let start = 0; start < set.count; start += IMAGE_CHUNK) {
+      const n = Math.min(IMAGE_CHUNK, set.count - start);
+      const pixels = Float32Array.from(set.pixels.subarray(start * size, (start + n) * size));
+      const out = await session.run({ [IMAGE_INPUT]: { dtype: "float32", dims: [n, shape.channels, shape.height, shape.width], data: pixels } }, ["prediction", "probabilities"]);
+      const pred = out.prediction.data as string[];
+      const probs = out.probabilities.data as Float32Array;
+      for (let i = 0; i < n; i++) {
+        const p: Record<string, number> = {};
+        labels.forEach((l, k) => (p[l] = float32ToNumber(probs[i * labels.length + k])));
+        // IDX labels are integers, and are answered as integers.
+        const prediction = card.labelKind === "idx" ? Number(pred[i]) : pred[i];
+        records.push({ ...(set.files ? { file: set.files[start + i] } : {}), prediction, probabilities: p });
+      }
+    }
+    return records;
+  }
+
+  /** Accuracy and the other classification metrics on labelled images. */
+  async evaluateImagesWith(session: Session, set: ImageSet): Promise<Evaluation> {
+    const labels = this.requireCard().labels!;
+    if (!set.labels) throw inputError("the images have no labels to evaluate against", { file: set.source });
+    const records = await this.predictImagesWith(session, set);
+    const index = new Map(labels.map((l, i) => [l, i]));
+    const truth = set.labels.map((l, i) => {
+      const k = index.get(l);
+      if (k === undefined) throw inputError(`image ${set.files?.[i] ?? i + 1} has the label '${l}', which the model does not know (${labels.join(", ")})`, { file: set.source });
+      return k;
+    });
+    const probs = new Float64Array(records.length * labels.length);
+    records.forEach((r, i) => labels.forEach((l, k) => (probs[i * labels.length + k] = r.probabilities![l])));
+    const { confusion, ...metrics } = classificationMetrics(truth, probs, labels.length);
+    return { task: "classification", rows: set.count, metrics, labels, confusion };
   }
 
   /** The task's metrics on a labelled table (and, for classifiers, the confusion matrix). */

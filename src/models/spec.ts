@@ -82,7 +82,7 @@ export const TrainingSpecSchema = z.object({
  * where first-order methods stall on correlated features; nothing to stop early.
  */
 export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecInput> {
-  return kind === "mlp" ? {} : { optimizer: "lbfgs", epochs: 500, earlyStopping: false };
+  return kind === "linear" || kind === "logistic" ? { optimizer: "lbfgs", epochs: 500, earlyStopping: false } : {};
 }
 
 /** The training spec for a model family: its defaults, overridden by what the user gave. */

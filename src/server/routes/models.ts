@@ -50,6 +50,30 @@ export function modelRoutes(s: Services) {
     return { card: v.card as ModelCard, ref: { key: `${v.tenant}/${v.model}/${v.version}/${v.sha256}`, path: await s.blobs.localPath(v.artifact) } };
   };
 
+  // What a prediction request resolves to (version, card, local file), kept for a second: resolving
+  // it costs store reads and a file-system call per request, and a hot model is asked many times a
+  // second. Changes made through these routes clear a model's entries at once; others (a job that
+  // registers a new latest version, another replica moving an alias) show within a second.
+  const RESOLVED_TTL_MS = 1000;
+  const resolved = new Map<string, { at: number; value: Promise<{ version: VersionRecord; card: ModelCard; ref: { key: string; path: string } }> }>();
+  const resolveServable = (tenant: string, name: string, sel: { version?: number; alias?: string }) => {
+    const key = `${tenant}\u0000${name}\u0000${sel.version ?? ""}\u0000${sel.alias ?? ""}`;
+    const hit = resolved.get(key);
+    if (hit && Date.now() - hit.at < RESOLVED_TTL_MS) return hit.value;
+    const value = (async () => {
+      const version = await selectVersion(tenant, name, sel);
+      return { version, ...(await servable(version)) };
+    })();
+    value.catch(() => resolved.delete(key));
+    if (resolved.size > 10_000) resolved.clear();
+    resolved.set(key, { at: Date.now(), value });
+    return value;
+  };
+  const forget = (tenant: string, name: string) => {
+    const prefix = `${tenant}\u0000${name}\u0000`;
+    for (const k of resolved.keys()) if (k.startsWith(prefix)) resolved.delete(k);
+  };
+
   return async (app: FastifyInstance): Promise<void> => {
     app.addContentTypeParser("application/octet-stream", { parseAs: "buffer", bodyLimit: s.config.uploadLimit }, (_request, body, done) => done(null, body));
 
@@ -67,6 +91,7 @@ export function modelRoutes(s: Services) {
     app.delete("/models/:name", { schema: { tags: ["models"], params: NameParams } }, async (request, reply) => {
       const p = caller(request, "write");
       const { name } = request.params as { name: string };
+      forget(p.tenant, name);
       const artifacts = await s.store.deleteModel(p.tenant, name);
       if (!artifacts) throw new MaasError("not_found", `no model '${name}'`);
       await Promise.all(artifacts.map((a) => s.blobs.delete(a)));
@@ -102,6 +127,7 @@ export function modelRoutes(s: Services) {
       const p = caller(request, "write");
       const { name, v } = request.params as z.infer<typeof VersionParams>;
       const version = await getVersion(p.tenant, name, v);
+      forget(p.tenant, name);
       const result = await s.store.deleteVersion(p.tenant, name, v);
       if (result === "aliased") throw new MaasError("conflict", `an alias points at version ${v} of '${name}'; move or delete it first`);
       if (result === "missing") throw new MaasError("not_found", `model '${name}' has no version ${v}`);
@@ -116,6 +142,7 @@ export function modelRoutes(s: Services) {
       await getModel(p.tenant, name);
       if (alias === "latest") throw new MaasError("bad_input", "'latest' always names the newest version and cannot be moved");
       await getVersion(p.tenant, name, version);
+      forget(p.tenant, name);
       const a = await s.store.setAlias(p.tenant, name, alias, version);
       return { model: a.model, alias: a.alias, version: a.version };
     });
@@ -123,6 +150,7 @@ export function modelRoutes(s: Services) {
     app.delete("/models/:name/aliases/:alias", { schema: { tags: ["models"], params: AliasParams } }, async (request, reply) => {
       const p = caller(request, "write");
       const { name, alias } = request.params as z.infer<typeof AliasParams>;
+      forget(p.tenant, name);
       if (!(await s.store.deleteAlias(p.tenant, name, alias))) throw new MaasError("not_found", `model '${name}' has no alias '${alias}'`);
       return reply.status(204).send();
     });
@@ -131,8 +159,7 @@ export function modelRoutes(s: Services) {
       const p = caller(request, "predict");
       const { name } = request.params as { name: string };
       const body = request.body as z.infer<typeof PredictRequestSchema>;
-      const version = await selectVersion(p.tenant, name, body);
-      const { card, ref } = await servable(version);
+      const { version, card, ref } = await resolveServable(p.tenant, name, body);
       const table = instancesTable(card.features, body.instances);
       const rows = Array.from({ length: table.rows }, (_v, r) => table.values.map((column) => column[r]));
       const predictions = await s.pool.predict(ref, { columns: [...table.columns], values: rows, rows: table.rows });
@@ -159,6 +186,7 @@ export function modelRoutes(s: Services) {
       const file = ModelFile.parse(body, `${name}.onnx`);
       const artifact = `models/${p.tenant}/${name}/${randomUUID()}.onnx`;
       await s.blobs.put(artifact, body);
+      forget(p.tenant, name);
       const v = await s.store.createVersion({
         tenant: p.tenant,
         model: name,
