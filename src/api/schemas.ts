@@ -41,7 +41,8 @@ export const JobRequestSchema = z.object({
   dataset: z.string().min(1),
   /** The model to register a new version of. */
   name: NameSchema,
-  target: z.string().min(1),
+  /** The column to predict; image datasets predict their `label`. */
+  target: z.string().min(1).optional(),
   task: z.enum(["regression", "classification"]).optional(),
   model: ModelSpecSchema,
   /** Training settings (see TrainingSpecSchema); defaults depend on the model kind. */

@@ -1,11 +1,14 @@
 // The entry point of a training child process (started by LocalQueue with child_process.fork): it
 // receives one job, trains it, writes the model file and reports to the parent over IPC. It never
 // touches the metadata store; the parent records everything.
+import { looksLikeImages, readImages } from "../data/image-read.js";
 import { readTable } from "../data/read.js";
 import { MaasError, isMaasError } from "../errors.js";
 import type { ModelCard } from "../models/card.js";
 import { TabularSpecSchema } from "../models/spec.js";
+import { trainImages } from "../models/images.js";
 import { trainTable } from "../models/tabular.js";
+import type { EpochReport } from "../models/trainer.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { ChildMessage, TrainRequest } from "./messages.js";
 import { TrainRequestSchema } from "./messages.js";
@@ -17,8 +20,10 @@ async function train(request: TrainRequest): Promise<ModelCard> {
     const issues = spec.error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`).join("; ");
     throw new MaasError("bad_input", `the job's spec is not valid (${issues})`);
   }
-  const table = { ...(await readTable(request.datasetPath)), source: request.datasetName };
-  const result = await trainTable(table, spec.data, { onEpoch: (report) => send({ type: "epoch", report }) });
+  const onEpoch = (report: EpochReport) => send({ type: "epoch", report });
+  const result = (await looksLikeImages(request.datasetPath))
+    ? await trainImages({ ...(await readImages(request.datasetPath)), source: request.datasetName }, spec.data.model, spec.data.training, { onEpoch })
+    : await trainTable({ ...(await readTable(request.datasetPath)), source: request.datasetName }, spec.data, { onEpoch });
   await writeFileAtomic(request.outPath, result.onnx);
   return result.card;
 }

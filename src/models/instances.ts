@@ -1,5 +1,6 @@
 // Prediction requests' instances ({column: value, ...}) checked against a model's features and
 // turned into a table. Every problem is reported, not just the first.
+import { decodeImage } from "../data/image-read.js";
 import type { RawTable } from "../data/table.js";
 import { tableFromRows } from "../data/table.js";
 import { MaasError } from "../errors.js";
@@ -54,4 +55,41 @@ export function instancesTable(features: readonly Feature[], instances: readonly
     });
   }
   return tableFromRows("request", features.map((f) => f.name), rows);
+}
+
+/** An image model's input shape, as its card records it. */
+export interface ImageInput {
+  channels: number;
+  height: number;
+  width: number;
+}
+
+/**
+ * The images of `instances` ({image: "<base64 PNG or JPEG>"} each), decoded and converted to the
+ * model's channels and size (resized if needed). Every bad instance is listed.
+ */
+export function instancesImages(shape: ImageInput, instances: readonly unknown[]): { count: number; channels: 1 | 3; height: number; width: number; pixels: Uint8Array } {
+  const channels = shape.channels as 1 | 3;
+  const size = channels * shape.height * shape.width;
+  const pixels = new Uint8Array(instances.length * size);
+  const problems: InstanceProblem[] = [];
+  instances.forEach((inst, i) => {
+    const image = typeof inst === "object" && inst !== null && !Array.isArray(inst) ? (inst as Record<string, unknown>).image : undefined;
+    if (typeof image !== "string" || image.length === 0) {
+      problems.push({ instance: i, field: "image", problem: "expected {image: \"<base64 PNG or JPEG>\"}" });
+      return;
+    }
+    const extra = Object.keys(inst as object).filter((k) => k !== "image");
+    if (extra.length > 0) problems.push({ instance: i, field: extra[0], problem: "not a field of an image instance" });
+    try {
+      pixels.set(decodeImage(Buffer.from(image, "base64"), { channels, height: shape.height, width: shape.width }, `instances[${i}].image`), i * size);
+    } catch (e) {
+      problems.push({ instance: i, field: "image", problem: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 3).map((p) => `instance ${p.instance} '${p.field}': ${p.problem}`);
+    throw new MaasError("unprocessable", `${shown.join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}`, { problems: problems.slice(0, MAX_REPORTED) });
+  }
+  return { count: instances.length, channels, height: shape.height, width: shape.width, pixels };
 }

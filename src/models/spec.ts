@@ -79,10 +79,14 @@ export const TrainingSpecSchema = z.object({
 /**
  * Training defaults that differ by model family. Linear and logistic models are convex: full-batch
  * L-BFGS takes them to the least-squares (maximum-likelihood) optimum, as scikit-learn's solvers do,
- * where first-order methods stall on correlated features; nothing to stop early.
+ * where first-order methods stall on correlated features; nothing to stop early. Convolutional
+ * networks take more, smaller steps than the schema's defaults suit.
  */
 export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecInput> {
-  return kind === "linear" || kind === "logistic" ? { optimizer: "lbfgs", epochs: 500, earlyStopping: false } : {};
+  if (kind === "linear" || kind === "logistic") return { optimizer: "lbfgs", epochs: 500, earlyStopping: false };
+  // Convolutional networks with batch norm: Adam's usual rate, batches of 64, patience 3.
+  if (kind === "cnn") return { lr: 0.001, batchSize: 64, epochs: 20, earlyStopping: { patience: 3 } };
+  return {};
 }
 
 /** The training spec for a model family: its defaults, overridden by what the user gave. */

@@ -2,6 +2,8 @@
 // model version it has served recently, and answers the pool's requests.
 import { readFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
+import { readImages } from "../data/image-read.js";
+import type { ImageSet } from "../data/image-set.js";
 import { readTable } from "../data/read.js";
 import type { RawTable } from "../data/table.js";
 import { tableFromRows } from "../data/table.js";
@@ -46,10 +48,18 @@ async function handle(req: WorkRequest): Promise<WorkResult> {
       const table = requestTable(req.table);
       return withModel(req.model, (session, file) => file.predictWith(session, table));
     }
-    case "evaluate": {
-      const table = await readTable(req.datasetPath);
-      return withModel(req.model, (session, file) => file.evaluateWith(session, table, req.target));
+    case "predictImages": {
+      const { count, channels, height, width, pixels } = req.images;
+      const set: ImageSet = { source: "request", count, channels, height, width, pixels, labelKind: "none" };
+      return withModel(req.model, (session, file) => file.predictImagesWith(session, set));
     }
+    case "evaluate":
+      return withModel(req.model, async (session, file) => {
+        const image = file.card?.image;
+        if (!image) return file.evaluateWith(session, await readTable(req.datasetPath), req.target);
+        const set = await readImages(req.datasetPath, { channels: image.channels as 1 | 3, height: image.height, width: image.width });
+        return file.evaluateImagesWith(session, set);
+      });
   }
 }
 

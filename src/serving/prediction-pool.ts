@@ -8,10 +8,10 @@ import { MaasError } from "../errors.js";
 import type { Evaluation, PredictionRecord } from "../models/model-file.js";
 import { distEntry } from "../util/paths.js";
 import { AffinityRouter } from "./affinity-router.js";
-import type { ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerMessage } from "./protocol.js";
+import type { ImageBatch, ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerMessage } from "./protocol.js";
 import { fromWireError } from "./protocol.js";
 
-export type { ModelRef, RowTable } from "./protocol.js";
+export type { ImageBatch, ModelRef, RowTable } from "./protocol.js";
 
 export interface PoolOptions {
   /** Worker threads; each runs one request at a time. */
@@ -84,6 +84,12 @@ export class PredictionPool {
   }
 
   /** The model's metrics on a labelled dataset file (read by the worker). */
+  /** Predictions for decoded images (an image model). */
+  predictImages(model: ModelRef, images: ImageBatch): Promise<PredictionRecord[]> {
+    return this.submit({ id: this.nextId++, kind: "predictImages", model, images }) as Promise<PredictionRecord[]>;
+  }
+
+  /** Metrics of the model on a stored dataset: a table, or (image models) a folder, zip or IDX file of labelled images. */
   evaluate(model: ModelRef, datasetPath: string, target?: string): Promise<Evaluation> {
     return this.submit({ id: this.nextId++, kind: "evaluate", model, datasetPath, target }) as Promise<Evaluation>;
   }

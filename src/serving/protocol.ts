@@ -28,8 +28,18 @@ export interface WorkerConfig {
   sessions: number;
 }
 
+/** Images to predict, already decoded to the model's shape: `pixels` is NCHW, 0..255. */
+export interface ImageBatch {
+  count: number;
+  channels: 1 | 3;
+  height: number;
+  width: number;
+  pixels: Uint8Array;
+}
+
 export type WorkRequest =
   | { id: number; kind: "predict"; model: ModelRef; table: RowTable }
+  | { id: number; kind: "predictImages"; model: ModelRef; images: ImageBatch }
   | { id: number; kind: "evaluate"; model: ModelRef; datasetPath: string; target?: string };
 
 export type WorkResult = PredictionRecord[] | Evaluation;

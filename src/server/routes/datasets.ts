@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { DatasetUploadQuerySchema, PageQuerySchema } from "../../api/schemas.js";
 import { readTable } from "../../data/read.js";
+import { readImageZip } from "../../data/zip-images.js";
 import { inferSchema } from "../../data/schema.js";
 import { MaasError } from "../../errors.js";
 import type { DatasetRecord } from "../../registry/store.js";
@@ -23,6 +24,8 @@ const EXTENSION: Record<string, string> = {
   "application/x-ndjson": ".ndjson",
   "application/jsonl": ".ndjson",
   "application/json": ".json",
+  "application/zip": ".zip",
+  "application/x-zip-compressed": ".zip",
 };
 
 export function datasetOut(d: DatasetRecord) {
@@ -31,18 +34,28 @@ export function datasetOut(d: DatasetRecord) {
 
 const IdParams = z.object({ id: z.string() });
 
+/** Reads an upload through (rejecting what does not parse) and says what it holds. */
+async function describeUpload(path: string, source: string, extension: string): Promise<{ rows: number; columns: { name: string; type: string }[] }> {
+  if (extension === ".zip") {
+    const set = await readImageZip(path, { source });
+    return { rows: set.count, columns: [{ name: "image", type: `image ${set.channels}x${set.height}x${set.width}` }, { name: "label", type: "label" }] };
+  }
+  const table = await readTable(path, source);
+  return { rows: table.rows, columns: inferSchema(table).map((c) => ({ name: c.name, type: c.kind })) };
+}
+
 /** The upload's bytes as a stream, and the extension that says how to read them. */
 async function uploadStream(request: FastifyRequest): Promise<{ stream: Readable; extension: string }> {
   const type = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
   if (type === "multipart/form-data") {
     const file = await request.file();
     if (!file) throw new MaasError("bad_input", "the multipart body has no file");
-    const ext = file.filename.match(/\.(csv|tsv|txt|json|ndjson|jsonl)$/i)?.[0].toLowerCase() ?? EXTENSION[file.mimetype] ?? "";
+    const ext = file.filename.match(/\.(csv|tsv|txt|json|ndjson|jsonl|zip)$/i)?.[0].toLowerCase() ?? EXTENSION[file.mimetype] ?? "";
     return { stream: file.file, extension: ext };
   }
   const extension = EXTENSION[type];
   if (!extension) {
-    throw new MaasError("bad_input", `unsupported Content-Type '${type || "(none)"}': send text/csv, application/x-ndjson, application/json or a multipart file`);
+    throw new MaasError("bad_input", `unsupported Content-Type '${type || "(none)"}': send text/csv, application/x-ndjson, application/json, application/zip (images) or a multipart file`);
   }
   return { stream: request.body as Readable, extension };
 }
@@ -62,8 +75,7 @@ export function datasetRoutes(s: Services) {
           const { stream, extension } = await uploadStream(request);
           const file = await spool(stream, join(s.config.home, "tmp"), s.config.uploadLimit);
           try {
-            const table = await readTable(file.path, `${name}${extension}`);
-            const columns = inferSchema(table).map((c) => ({ name: c.name, type: c.kind }));
+            const { rows, columns } = await describeUpload(file.path, `${name}${extension}`, extension);
             const id = randomUUID();
             const artifact = `datasets/${p.tenant}/${id}${extension || ".data"}`;
             await s.blobs.putFile(artifact, file.path);
@@ -72,7 +84,7 @@ export function datasetRoutes(s: Services) {
               tenant: p.tenant,
               name,
               format: (extension || ".csv").slice(1),
-              rows: table.rows,
+              rows,
               columns,
               sha256: file.sha256,
               bytes: file.bytes,

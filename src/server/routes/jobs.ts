@@ -47,7 +47,14 @@ export function jobRoutes(s: Services) {
       return idempotent(s, request, reply, "POST /jobs", async () => {
         const dataset = await s.store.getDataset(p.tenant, body.dataset);
         if (!dataset) throw new MaasError("unprocessable", `no dataset '${body.dataset}'`);
-        const parsed = TabularSpecSchema.safeParse({ target: body.target, task: body.task, model: body.model, training: body.training ?? {}, columns: body.columns ?? {} });
+        const images = dataset.format === "zip";
+        if (images && body.model.kind !== "cnn" && body.model.kind !== "mlp" && body.model.kind !== "logistic") {
+          throw new MaasError("unprocessable", `dataset '${dataset.name}' holds images: train a cnn, mlp or logistic model on it`);
+        }
+        if (!images && body.model.kind === "cnn") throw new MaasError("unprocessable", `a cnn trains on images; dataset '${dataset.name}' is a table`);
+        const target = body.target ?? (images ? "label" : undefined);
+        if (!target) throw new MaasError("bad_input", "target is required: the column to predict");
+        const parsed = TabularSpecSchema.safeParse({ target, task: body.task, model: body.model, training: body.training ?? {}, columns: body.columns ?? {} });
         if (!parsed.success) {
           const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
           throw new MaasError("bad_input", `invalid training spec: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`, details);

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { AliasRequestSchema, EvaluateRequestSchema, ImportQuerySchema, NameSchema, PageQuerySchema, PredictRequestSchema } from "../../api/schemas.js";
 import { MaasError } from "../../errors.js";
 import type { ModelCard } from "../../models/card.js";
-import { instancesTable } from "../../models/instances.js";
+import { instancesImages, instancesTable } from "../../models/instances.js";
 import { ModelFile } from "../../models/model-file.js";
 import type { ModelRecord, VersionRecord } from "../../registry/store.js";
 import type { Services } from "../app.js";
@@ -160,6 +160,10 @@ export function modelRoutes(s: Services) {
       const { name } = request.params as { name: string };
       const body = request.body as z.infer<typeof PredictRequestSchema>;
       const { version, card, ref } = await resolveServable(p.tenant, name, body);
+      if (card.image) {
+        const predictions = await s.pool.predictImages(ref, instancesImages(card.image, body.instances));
+        return { predictions, model: { name, version: version.version } };
+      }
       const table = instancesTable(card.features, body.instances);
       const rows = Array.from({ length: table.rows }, (_v, r) => table.values.map((column) => column[r]));
       const predictions = await s.pool.predict(ref, { columns: [...table.columns], values: rows, rows: table.rows });

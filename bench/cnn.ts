@@ -1,0 +1,278 @@
+// npm run bench:cnn — the default convolutional network on Fashion-MNIST, OpenMaaS against PyTorch in
+// the same run: (1) quality: 5 epochs on the 60,000 training images (20% held out, the same rows on both
+// sides), validation accuracy per epoch and test accuracy on the 10,000 test images; (2) speed: training
+// samples/s on a fixed subset, threads 1 and 2, interleaved; (3) where a training step's time goes, from
+// ONNX Runtime's profiler. Prints the tables and writes them to docs/benchmarks.md (section "cnn").
+// The project's modules come from dist/ (build first): src/version.ts reads the package.json one level
+// above it, which a copy under bench/.out/js does not have.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import ort from "onnxruntime-node";
+import { compareLabels } from "../dist/data/encoders.js";
+import { readIdx } from "../dist/data/idx.js";
+import type { ImageSet } from "../dist/data/image-set.js";
+import { compileTrainingStep } from "../dist/engine/training-step.js";
+import { channelStats, trainImages } from "../dist/models/images.js";
+import { ModelFile } from "../dist/models/model-file.js";
+import type { Problem } from "../dist/models/network.js";
+import { objective } from "../dist/models/network.js";
+import { ModelSpecSchema, resolveTraining } from "../dist/models/spec.js";
+import type { EpochReport } from "../dist/models/trainer.js";
+import { fit, optimizerConfig, trainingSplit } from "../dist/models/trainer.js";
+import { defaultRuntime } from "../dist/runtime/onnxruntime.js";
+import { profileStep } from "./ort-profile.js";
+import type { StepProfile } from "./ort-profile.js";
+import { machine, median, replaceSection } from "./report.js";
+
+const DIR = process.env.FMNIST_DIR ?? "/usr/share/datasets/fashion-mnist";
+const OUT = "bench/.out";
+const PYTHON = "/usr/bin/python3";
+const PEER = "bench/peers/fmnist_cnn.py";
+/** Epochs of the quality run. */
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 5);
+/** Threads of the quality run on both sides (OpenMaaS: `training.threads`; 0 would let ONNX Runtime choose). */
+const QUALITY_THREADS = Number(process.env.BENCH_QUALITY_THREADS ?? 2);
+/** Speed: training images per epoch, epochs per run (the last one timed), interleaved runs per setting. */
+const SPEED_ROWS = Number(process.env.BENCH_ROWS ?? 6400);
+const SPEED_EPOCHS = 2;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const SKIP_QUALITY = process.env.BENCH_SKIP_QUALITY === "1";
+
+const SPEC = ModelSpecSchema.parse({ kind: "cnn" });
+const PROBLEM: Problem = { task: "classification", features: 784, classes: 10, input: [1, 28, 28] };
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+const int = (x: number): string => Math.round(x).toLocaleString("en");
+
+// ---------------------------------------------------------------- quality
+
+interface QualityRun {
+  epochs: { accuracy: number; seconds: number; samplesPerSecond: number }[];
+  test: number;
+}
+
+/** The default cnn, trained as `maas train --data train-images --labels train-labels --epochs 5` trains it. */
+async function openmaasQuality(train: ImageSet, test: ImageSet, trainRows: number): Promise<QualityRun> {
+  const training = resolveTraining("cnn", { epochs: EPOCHS, earlyStopping: false, threads: QUALITY_THREADS });
+  const epochs: QualityRun["epochs"] = [];
+  const onEpoch = (r: EpochReport) => {
+    epochs.push({ accuracy: r.metrics.accuracy, seconds: r.seconds, samplesPerSecond: r.samplesPerSecond });
+    console.log(`  OpenMaaS epoch ${r.epoch}: validation accuracy ${pct(r.metrics.accuracy)}, ${r.seconds.toFixed(1)} s, ${int(r.samplesPerSecond)} samples/s`);
+  };
+  const result = await trainImages(train, SPEC, training, { onEpoch });
+  if (result.card.dataset.trainRows !== trainRows) throw new Error(`trainImages trained on ${result.card.dataset.trainRows} rows; the peer's split has ${trainRows}`);
+  const file = ModelFile.parse(result.onnx, "fmnist.onnx");
+  const session = await defaultRuntime().createSession(result.onnx, { threads: QUALITY_THREADS });
+  try {
+    const evaluation = await file.evaluateImagesWith(session, test);
+    return { epochs, test: evaluation.metrics.accuracy };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * The rows trainImages trains on and holds out: its split is `trainingSplit` of the training seed over
+ * the class indices of the sorted labels, so computing it here gives the same rows.
+ */
+function sameSplit(set: ImageSet): { train: Int32Array; validation: Int32Array } {
+  const labels = [...new Set(set.labels)].sort(compareLabels);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const target = Float32Array.from(set.labels!, (l) => index.get(l)!);
+  return trainingSplit(resolveTraining("cnn"), { task: "classification", classes: labels.length }, target);
+}
+
+function pytorchQuality(trainPath: string, validationPath: string): QualityRun & { torch: string } {
+  const args = [PEER, "--mode", "quality", "--dir", DIR, "--train-rows", trainPath, "--validation-rows", validationPath];
+  const out = execFileSync(PYTHON, [...args, "--epochs", String(EPOCHS), "--threads", String(QUALITY_THREADS)], { stdio: ["ignore", "pipe", "inherit"] }).toString();
+  const r = JSON.parse(out.trim().split("\n").pop()!) as {
+    epochs: { validationAccuracy: number; seconds: number; samplesPerSecond: number }[];
+    testAccuracy: number;
+    torch: string;
+  };
+  r.epochs.forEach((e, i) => console.log(`  PyTorch  epoch ${i + 1}: validation accuracy ${pct(e.validationAccuracy)}, ${e.seconds.toFixed(1)} s, ${int(e.samplesPerSecond)} samples/s`));
+  return { epochs: r.epochs.map((e) => ({ accuracy: e.validationAccuracy, seconds: e.seconds, samplesPerSecond: e.samplesPerSecond })), test: r.testAccuracy, torch: r.torch };
+}
+
+async function quality(train: ImageSet): Promise<{ table: string[]; torch: string; test: [number, number] }> {
+  const test = await readIdx(`${DIR}/t10k-images-idx3-ubyte.gz`, `${DIR}/t10k-labels-idx1-ubyte.gz`);
+  const split = sameSplit(train);
+  const trainPath = `${OUT}/cnn-train-rows.i32`;
+  const validationPath = `${OUT}/cnn-validation-rows.i32`;
+  writeFileSync(trainPath, split.train);
+  writeFileSync(validationPath, split.validation);
+  console.log(`quality: ${EPOCHS} epochs, ${split.train.length} training rows, ${split.validation.length} validation rows, threads ${QUALITY_THREADS}`);
+  const ours = await openmaasQuality(train, test, split.train.length);
+  const theirs = pytorchQuality(trainPath, validationPath);
+  const table = [
+    "| epoch | OpenMaaS validation accuracy | OpenMaaS epoch s | PyTorch validation accuracy | PyTorch epoch s |",
+    "|---:|---:|---:|---:|---:|",
+    ...ours.epochs.map((e, i) => `| ${i + 1} | ${pct(e.accuracy)} | ${e.seconds.toFixed(1)} | ${pct(theirs.epochs[i].accuracy)} | ${theirs.epochs[i].seconds.toFixed(1)} |`),
+    `| **test** (10,000 images) | **${pct(ours.test)}** | | **${pct(theirs.test)}** | |`,
+  ];
+  return { table, torch: theirs.torch, test: [ours.test, theirs.test] };
+}
+
+// ---------------------------------------------------------------- speed
+
+/** The first `rows` images, normalised by their own mean and standard deviation, as training data. */
+function subset(set: ImageSet, rows: number) {
+  const all = Int32Array.from({ length: rows }, (_v, i) => i);
+  const { mean, std } = channelStats(set, all);
+  const features = Float32Array.from(set.pixels.subarray(0, rows * 784), (v) => (v - mean[0]) / std[0]);
+  const target = Float32Array.from(set.labels!.slice(0, rows), Number);
+  return { features, rows, columns: 784, target, shape: [1, 28, 28] };
+}
+
+/**
+ * Samples/s of the last of SPEED_EPOCHS epochs over the first SPEED_ROWS images. The last 64 images of
+ * the subset are the validation rows, so the per-epoch evaluation (not timed) stays short.
+ */
+async function openmaasSpeed(data: ReturnType<typeof subset>, threads: number): Promise<number> {
+  const training = resolveTraining("cnn", { epochs: SPEED_EPOCHS, earlyStopping: false, threads });
+  const rows = (from: number, n: number) => Int32Array.from({ length: n }, (_v, i) => from + i);
+  const split = { train: rows(0, SPEED_ROWS), validation: rows(SPEED_ROWS, 64) };
+  const result = await fit(defaultRuntime(), SPEC, training, PROBLEM, data, { split });
+  return result.history[SPEED_EPOCHS - 1].samplesPerSecond;
+}
+
+function pytorchSpeed(threads: number): { rate: number; torch: string } {
+  const args = [PEER, "--mode", "speed", "--dir", DIR, "--rows", String(SPEED_ROWS), "--epochs", String(SPEED_EPOCHS), "--threads", String(threads)];
+  const r = JSON.parse(execFileSync(PYTHON, args).toString().trim().split("\n").pop()!) as { samplesPerSecond: number[]; torch: string };
+  return { rate: r.samplesPerSecond[SPEED_EPOCHS - 1], torch: r.torch };
+}
+
+async function speed(train: ImageSet): Promise<{ rows: string[]; ratios: number[]; torch: string }> {
+  const data = subset(train, SPEED_ROWS + 64);
+  const rows: string[] = [];
+  const ratios: number[] = [];
+  let torch = "";
+  for (const threads of [1, 2]) {
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      // Interleaved, so both see the same machine load.
+      ours.push(await openmaasSpeed(data, threads));
+      const t = pytorchSpeed(threads);
+      theirs.push(t.rate);
+      torch = t.torch;
+      console.log(`  threads ${threads}, run ${r + 1}: OpenMaaS ${int(ours[r])}, PyTorch ${int(t.rate)} samples/s`);
+    }
+    const [a, b] = [median(ours), median(theirs)];
+    ratios.push(a / b);
+    const row = `| ${threads} | ${int(a)} (${ours.map(int).join(", ")}) | ${int(b)} (${theirs.map(int).join(", ")}) | ${(a / b).toFixed(2)}x |`;
+    rows.push(row);
+    console.log(row);
+  }
+  return { rows, ratios, torch };
+}
+
+// ---------------------------------------------------------------- profile
+
+/** One profiled run of the compiled training step, batches of 64 real (normalised) images. */
+async function profile(train: ImageSet, threads: number): Promise<StepProfile> {
+  const data = subset(train, SPEED_ROWS);
+  const training = resolveTraining("cnn", { threads });
+  const step = compileTrainingStep((b) => objective(b, SPEC, PROBLEM), optimizerConfig(training));
+  const batches = SPEED_ROWS / training.batchSize;
+  const batch = (i: number) => {
+    const start = (i % batches) * training.batchSize;
+    const n = training.batchSize;
+    return {
+      features: new ort.Tensor("float32", data.features.slice(start * 784, (start + n) * 784), [n, 1, 28, 28]),
+      target: new ort.Tensor("int64", BigInt64Array.from(data.target.subarray(start, start + n), (v) => BigInt(v)), [n]),
+    };
+  };
+  return profileStep(step, batch, { threads, steps: 50, warmup: 10, dir: `${OUT}/cnn-profile-${threads}` });
+}
+
+function profileTable(profiles: StepProfile[]): string[] {
+  const top = profiles[0].ops.slice(0, 10);
+  const cell = (p: StepProfile, op: string) => {
+    const o = p.ops.find((x) => x.op === op);
+    return o ? `${o.ms.toFixed(2)} (${((100 * o.ms) / p.kernelMs).toFixed(0)}%)` : "-";
+  };
+  const rest = (p: StepProfile) => p.kernelMs - top.reduce((s, o) => s + (p.ops.find((x) => x.op === o.op)?.ms ?? 0), 0);
+  return [
+    "| operator | kernels per step | ms per step, 1 thread (share) | ms per step, 2 threads (share) |",
+    "|---|---:|---:|---:|",
+    ...top.map((o) => `| ${o.op} | ${o.calls} | ${profiles.map((p) => cell(p, o.op)).join(" | ")} |`),
+    `| other operators | | ${profiles.map((p) => rest(p).toFixed(2)).join(" | ")} |`,
+    `| **kernels, total** | | ${profiles.map((p) => p.kernelMs.toFixed(2)).join(" | ")} |`,
+    `| ONNX Runtime \`model_run\` | | ${profiles.map((p) => p.runMs.toFixed(2)).join(" | ")} |`,
+    `| \`session.run\` from JavaScript | | ${profiles.map((p) => p.wallMs.toFixed(2)).join(" | ")} |`,
+  ];
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(", ");
+  const started = performance.now();
+  mkdirSync(OUT, { recursive: true });
+  const train = await readIdx(`${DIR}/train-images-idx3-ubyte.gz`, `${DIR}/train-labels-idx1-ubyte.gz`);
+  console.log(`load average at start: ${load}`);
+
+  console.log(`speed: ${SPEED_ROWS} images, ${SPEED_EPOCHS} epochs (the last timed), ${REPEATS} interleaved runs per setting`);
+  const fast = await speed(train);
+  console.log("profile: 10 + 50 steps per thread setting");
+  const profiles = [await profile(train, 1), await profile(train, 2)];
+  const ptable = profileTable(profiles);
+  console.log(ptable.join("\n"));
+  const good = SKIP_QUALITY ? undefined : await quality(train);
+  const minutes = (performance.now() - started) / 60_000;
+
+  const layers = "conv3x3(32, same, no bias) + batch norm + ReLU, maxpool 2, conv3x3(64) + batch norm + ReLU, maxpool 2, flatten, dense 128 + ReLU, dropout 0.25, dense 10";
+  const body = [
+    `The default \`cnn\` for 28x28x1 images (${layers}); softmax cross-entropy, Adam (lr 0.001), batch 64 — the cnn`,
+    `defaults of \`resolveTraining("cnn")\`. Peer: PyTorch ${fast.torch} (Debian python3-torch), \`${PEER}\`: the same layers, PyTorch's default`,
+    "initialisation (OpenMaaS: He-uniform), the same loss, optimizer, batch size and loop. Command: `npm run bench:cnn`.",
+    "",
+    `Machine: ${machine()}. Load average (1, 5, 15 min) at start: ${load}; the machine is shared, so other`,
+    `processes ran alongside. Whole run: ${minutes.toFixed(1)} min.`,
+    "",
+  ];
+  if (good) {
+    body.push(
+      `### Quality: Fashion-MNIST, ${EPOCHS} epochs`,
+      "",
+      "Debian's `dataset-fashion-mnist` (60,000 training and 10,000 test images), read with `readIdx`. OpenMaaS: `trainImages`",
+      `with \`ModelSpecSchema.parse({ kind: "cnn" })\` and \`resolveTraining("cnn", { epochs: ${EPOCHS}, earlyStopping: false, threads: ${QUALITY_THREADS} })\`, which`,
+      "holds out a seeded, stratified 20% of the training images for validation (12,000) and normalises pixels by the mean",
+      "and standard deviation of the other 48,000; the test accuracy is the returned ONNX file's (`ModelFile.evaluateImagesWith`).",
+      "PyTorch trains on the same 48,000 rows (their indices written by the TypeScript side), validates on the same 12,000 and",
+      "normalises by the same mean and standard deviation. Both sides run once, one after the other, with",
+      `${QUALITY_THREADS} threads. Epoch seconds are wall time of training plus the validation pass. Goal: test accuracy >= 91% within ${EPOCHS} epochs.`,
+      "",
+      ...good.table,
+      "",
+    );
+  }
+  body.push(
+    "### Speed: training samples/s",
+    "",
+    `The first ${SPEED_ROWS.toLocaleString("en")} training images, batch 64, ${SPEED_EPOCHS} epochs per run, samples/s of the last epoch (training steps only:`,
+    "shuffle, batch gathering, forward, backward, update); median of",
+    `${REPEATS} runs per setting, OpenMaaS and PyTorch interleaved (the runs in brackets). OpenMaaS: \`fit\` with \`training.threads\`;`,
+    "PyTorch: `torch.set_num_threads`. Goal: OpenMaaS / PyTorch >= 1.0x.",
+    "",
+    "| threads | OpenMaaS samples/s | PyTorch samples/s | OpenMaaS / PyTorch |",
+    "|---:|---:|---:|---:|",
+    ...fast.rows,
+    "",
+    "### Where an OpenMaaS training step goes",
+    "",
+    "The compiled training step (forward, loss, backward, Adam) of the same network, batch 64, under ONNX Runtime's profiler",
+    "(`enableProfiling`; `bench/ort-profile.ts`), graph optimisation level \"all\": kernel time per step by operator type,",
+    "averaged over 50 steps after 10 warm-up steps. The ten largest at 1 thread:",
+    "",
+    ...ptable,
+  );
+  replaceSection("docs/benchmarks.md", "cnn", "Convolutional network: Fashion-MNIST, OpenMaaS vs PyTorch", body.join("\n"));
+  if (good) console.log(`\ntest accuracy: OpenMaaS ${pct(good.test[0])}, PyTorch ${pct(good.test[1])}`);
+  console.log(`speed ratios (threads 1, 2): ${fast.ratios.map((r) => r.toFixed(2)).join(", ")}`);
+  console.log(`written to docs/benchmarks.md (${minutes.toFixed(1)} min)`);
+}
+
+await main();
