@@ -51,7 +51,7 @@ export default tseslint.config(
   {
     // engine/ runs in browsers too: no Node-only APIs.
     files: ["src/engine/**/*.ts"],
-    ignores: ["src/engine/**/*.test.ts"],
+    ignores: ["src/engine/**/*.test.ts", "src/engine/**/*-fixtures.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

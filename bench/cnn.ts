@@ -3,24 +3,23 @@
 // sides), validation accuracy per epoch and test accuracy on the 10,000 test images; (2) speed: training
 // samples/s on a fixed subset, threads 1 and 2, interleaved; (3) where a training step's time goes, from
 // ONNX Runtime's profiler. Prints the tables and writes them to docs/benchmarks.md (section "cnn").
-// The project's modules come from dist/ (build first): src/version.ts reads the package.json one level
-// above it, which a copy under bench/.out/js does not have.
+// src/version.ts reads the package.json one level above it: the npm script copies it to bench/.out/js.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import ort from "onnxruntime-node";
-import { compareLabels } from "../dist/data/encoders.js";
-import { readIdx } from "../dist/data/idx.js";
-import type { ImageSet } from "../dist/data/image-set.js";
-import { compileTrainingStep } from "../dist/engine/training-step.js";
-import { channelStats, trainImages } from "../dist/models/images.js";
-import { ModelFile } from "../dist/models/model-file.js";
-import type { Problem } from "../dist/models/network.js";
-import { objective } from "../dist/models/network.js";
-import { ModelSpecSchema, resolveTraining } from "../dist/models/spec.js";
-import type { EpochReport } from "../dist/models/trainer.js";
-import { fit, optimizerConfig, trainingSplit } from "../dist/models/trainer.js";
-import { defaultRuntime } from "../dist/runtime/onnxruntime.js";
+import { compareLabels } from "../src/data/encoders.js";
+import { readIdx } from "../src/data/idx.js";
+import type { ImageSet } from "../src/data/image-set.js";
+import { compileTrainingStep } from "../src/engine/training-step.js";
+import { channelStats, trainImages } from "../src/models/images.js";
+import { ModelFile } from "../src/models/model-file.js";
+import type { Problem } from "../src/models/network.js";
+import { objective } from "../src/models/network.js";
+import { ModelSpecSchema, resolveTraining } from "../src/models/spec.js";
+import type { EpochReport } from "../src/models/trainer.js";
+import { fit, optimizerConfig, trainingSplit } from "../src/models/trainer.js";
+import { defaultRuntime } from "../src/runtime/onnxruntime.js";
 import { profileStep } from "./ort-profile.js";
 import type { StepProfile } from "./ort-profile.js";
 import { machine, median, replaceSection } from "./report.js";

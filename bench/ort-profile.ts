@@ -3,9 +3,9 @@
 // so this file opens onnxruntime-node itself, with the options src/runtime/onnxruntime.ts uses.
 import { readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
 import ort from "onnxruntime-node";
-import type { CompiledStep } from "../dist/engine/training-step.js";
-import { initialise } from "../dist/engine/init.js";
-import { Random } from "../dist/engine/random.js";
+import type { CompiledStep } from "../src/engine/training-step.js";
+import { initialise } from "../src/engine/init.js";
+import { Random } from "../src/engine/random.js";
 
 /** One operator type's share of a step. */
 export interface OpTime {

@@ -3,12 +3,9 @@
 // its compiled training step learns on random data, its inference graph reproduces the eval-mode
 // forward pass with the trained parameters and running statistics, and the files it exports are
 // standard ONNX that the reference checker accepts (when python3-onnx is installed).
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import onnxProto from "onnx-proto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkOnnxModel, hasOnnxChecker } from "./onnx-checker-fixtures.js";
 import { OnnxRuntime } from "../runtime/onnxruntime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { floatTensor, int64Tensor, sizeOf } from "../runtime/tensor.js";
@@ -123,28 +120,10 @@ describe("a conv net, end to end", () => {
     expect(nodes.every((n) => n.domain === "")).toBe(true);
   });
 
-  const python = "/usr/bin/python3";
-  const hasOnnx =
-    existsSync(python) &&
-    (() => {
-      try {
-        execFileSync(python, ["-c", "import onnx"], { stdio: "ignore" });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-
-  describe.skipIf(!hasOnnx)("onnx.checker (python3-onnx)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "maas-conv-"));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  describe.skipIf(!hasOnnxChecker)("onnx.checker (python3-onnx)", () => {
     it("accepts the inference graph and the training step, full check with shape inference", async () => {
-      for (const [name, bytes] of [["infer.onnx", (await logits("infer")).model], ["step.onnx", step.model]] as const) {
-        const path = join(dir, name);
-        writeFileSync(path, bytes);
-        const out = execFileSync(python, ["-c", "import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print(m.ir_version, m.opset_import[0].version)", path]).toString();
-        expect(out.trim()).toBe("8 17");
-      }
+      expect(checkOnnxModel((await logits("infer")).model)).toBe("8 17");
+      expect(checkOnnxModel(step.model)).toBe("8 17");
     });
   });
 });
