@@ -16,9 +16,20 @@ export interface OpTime {
   calls: number;
 }
 
+/** One node of the optimised graph. */
+export interface NodeTime {
+  node: string;
+  op: string;
+  /** Input shapes, e.g. "[64,32,28,28] [32,1,3,3]". */
+  inputs: string;
+  ms: number;
+}
+
 export interface StepProfile {
   /** Operators by kernel time, largest first. */
   ops: OpTime[];
+  /** Nodes by kernel time, largest first. */
+  nodes: NodeTime[];
   /** Milliseconds per step inside ONNX Runtime (`model_run`), and the sum of its kernels. */
   runMs: number;
   kernelMs: number;
@@ -31,7 +42,7 @@ interface TraceEvent {
   name: string;
   ts: number;
   dur: number;
-  args?: { op_name?: string };
+  args?: { op_name?: string; input_type_shape?: Record<string, number[]>[] };
 }
 
 /**
@@ -93,6 +104,7 @@ export async function profileStep(
   if (runs.length !== options.warmup + options.steps) throw new Error(`${runs.length} model runs in the profile; expected ${options.warmup + options.steps}`);
   const from = runs[options.warmup].ts;
   const byOp = new Map<string, { us: number; calls: number }>();
+  const byNode = new Map<string, { op: string; inputs: string; us: number }>();
   for (const e of events) {
     if (e.cat !== "Node" || !e.name.endsWith("_kernel_time") || e.ts < from) continue;
     const op = e.args?.op_name ?? "?";
@@ -100,11 +112,18 @@ export async function profileStep(
     t.us += e.dur;
     t.calls++;
     byOp.set(op, t);
+    const node = e.name.slice(0, -"_kernel_time".length);
+    const inputs = (e.args?.input_type_shape ?? []).map((x) => `[${Object.values(x)[0].join(",")}]`).join(" ");
+    const n = byNode.get(node) ?? { op, inputs, us: 0 };
+    n.us += e.dur;
+    byNode.set(node, n);
   }
   const perStep = (us: number) => us / 1000 / options.steps;
   const ops = [...byOp].map(([op, t]) => ({ op, ms: perStep(t.us), calls: t.calls / options.steps })).sort((a, b) => b.ms - a.ms);
+  const nodes = [...byNode].map(([node, n]) => ({ node, op: n.op, inputs: n.inputs, ms: perStep(n.us) })).sort((a, b) => b.ms - a.ms);
   return {
     ops,
+    nodes,
     runMs: perStep(runs.slice(options.warmup).reduce((s, e) => s + e.dur, 0)),
     kernelMs: ops.reduce((s, o) => s + o.ms, 0),
     wallMs: wall / options.steps,
