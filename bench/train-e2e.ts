@@ -97,9 +97,9 @@ const s = (x: number | undefined): string => (x === undefined ? "n/a" : x.toFixe
 /** Phases of one profiled `maas train` (default threads), by the functions that run them. */
 const PROFILE_PHASES: Record<string, (f: CallFrame) => boolean> = {
   "read the CSV (`parseCsvChunks`)": named("parseCsvChunks"),
-  "column kinds (`inferSchema`: every cell parsed as a number)": named("inferSchema"),
-  "means and scales (`fitEncodings`: the cells parsed again)": named("fitEncodings"),
-  "feature matrix (`encodeTable`: parsed a third time)": named("encodeTable"),
+  "column kinds (`inferSchema`)": named("inferSchema"),
+  "means and scales (`fitEncodings`)": named("fitEncodings"),
+  "feature matrix (`encodeTable`)": named("encodeTable"),
   "SHA-256 of the table for the model card (`tableFingerprint`)": named("tableFingerprint"),
   "ONNX Runtime calls, native (session creation, training steps, evaluation)": (f) => f.functionName === "" && f.url.endsWith("onnxruntime-node/dist/backend.js"),
   "training loop, JS side (`fit`: shuffles, batches, feeds)": named("fit"),
