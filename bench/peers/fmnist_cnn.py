@@ -10,7 +10,8 @@ Modes (each prints one JSON line):
   speed    train on the first --rows training images for --epochs epochs; samples/s of each epoch.
 Samples/s counts the training steps only (shuffle, batch gathering, forward, backward, update), as OpenMaaS's do.
 """
-import argparse, gzip, json, time
+import argparse
+import gzip, json, math, time
 import numpy as np
 import torch
 
@@ -23,6 +24,7 @@ ap.add_argument("--rows", type=int, default=6400, help="training images (speed)"
 ap.add_argument("--epochs", type=int, required=True)
 ap.add_argument("--batch", type=int, default=64)
 ap.add_argument("--lr", type=float, default=0.001)
+ap.add_argument("--cosine", action="store_true", help="decay lr to 0 by a cosine over all steps, per step (as OpenMaaS's schedule)")
 ap.add_argument("--threads", type=int, required=True)
 a = ap.parse_args()
 
@@ -65,6 +67,8 @@ def train_epoch(model, opt, x, y):
         loss = loss_fn(model(xb), yb)
         loss.backward()
         opt.step()
+        if schedule is not None:
+            schedule.step()
         total += loss.item() * len(rows)
     return total / len(x), len(x) / (time.perf_counter() - start)
 
@@ -81,6 +85,7 @@ def accuracy(model, x, y):
 x_all, y_all = images("train-images-idx3-ubyte.gz"), labels("train-labels-idx1-ubyte.gz")
 model = network()
 opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+schedule = None
 
 if a.mode == "speed":
     x, y = x_all[: a.rows], y_all[: a.rows]
@@ -94,6 +99,9 @@ else:
     norm = lambda t: (t - mean) / std
     x_train, y_train = norm(x_all[train]), y_all[train]
     x_val, y_val = norm(x_all[validation]), y_all[validation]
+    if a.cosine:
+        total_steps = a.epochs * ((len(x_train) + a.batch - 1) // a.batch)
+        schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5 * (1 + math.cos(math.pi * min(t / total_steps, 1))))
     epochs = []
     for epoch in range(a.epochs):
         start = time.perf_counter()
