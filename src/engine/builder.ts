@@ -11,7 +11,9 @@ import { convFans } from "./init.js";
 import type { Pair } from "./ops-conv.js";
 import { avgPool2d, conv2d, flatten, globalAvgPool, maxPool2d, samePads } from "./ops-conv.js";
 import { batchNormInference, batchNormTraining } from "./ops-norm.js";
-import { add, div, erf, greater, matmul, mul, relu, sigmoid, sub, tanh, where } from "./ops.js";
+import { add, cast, concat, div, erf, gather, greater, matmul, mul, relu, sigmoid, sub, tanh, where } from "./ops.js";
+import type { CellKind, CellWeights } from "./recurrent.js";
+import { GATES, lengthMask, runCell, stackSteps } from "./recurrent.js";
 
 export type Mode = "train" | "eval" | "infer";
 export type Activation = "relu" | "tanh" | "sigmoid" | "gelu" | "identity";
@@ -81,6 +83,21 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
+}
+
+export interface RecurrentOptions {
+  /** Return the state after every step, [N, T, H] (true), or the last state, [N, H] (default false). */
+  returnSequences?: boolean;
+  /** Valid steps per row, [N] int64: later steps keep the state; returned sequences are 0 there. */
+  lengths?: Value;
+  /** Or a [N, T] mask, 1 for a real step and 0 for padding (each row's real steps first). */
+  mask?: Value;
+  /** Also run a second cell backwards in time (within each row's length) and concat: 2H features. */
+  bidirectional?: boolean;
+  /** The Elman RNN's activation (default "tanh"), as PyTorch's `nonlinearity`. */
+  activation?: "tanh" | "relu";
+  /** LSTM only: start `bias_ih`'s forget block at 1 instead of 0 (Keras' unit_forget_bias; default false, as PyTorch). */
+  unitForgetBias?: boolean;
 }
 
 const pairOf = (v: number | Pair): Pair => (typeof v === "number" ? [v, v] : v);
@@ -251,6 +268,67 @@ export class Builder {
     this.updateState(meanName, add(mul(runningMean, momentum), mul(mean, 1 - momentum)));
     this.updateState(varName, add(mul(runningVar, momentum), mul(unbiased, 1 - momentum)));
     return y;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sequence layers ([N, T, F], unrolled through time: see recurrent.ts)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Elman RNN: h' = tanh(x W_ih + b_ih + h W_hh + b_hh), parameters `<name>.weight_ih` [F, H],
+   * `<name>.weight_hh` [H, H], `<name>.bias_ih`, `<name>.bias_hh` [H] (and `..._reverse` ones).
+   * @example const h = b.rnn(x, 16, "rnn1", { lengths, returnSequences: true });
+   */
+  rnn(x: Value, hidden: number, name: string, options: RecurrentOptions = {}): Value {
+    return this.recurrent("rnn", x, hidden, name, options);
+  }
+
+  /** LSTM with PyTorch's gate blocks [i f g o] along the columns of W_ih [F, 4H] and W_hh [H, 4H]. */
+  lstm(x: Value, hidden: number, name: string, options: RecurrentOptions = {}): Value {
+    return this.recurrent("lstm", x, hidden, name, options);
+  }
+
+  /** GRU with PyTorch's gate blocks [r z n] and n = tanh(x W_in + b_in + r (h W_hn + b_hn)). */
+  gru(x: Value, hidden: number, name: string, options: RecurrentOptions = {}): Value {
+    return this.recurrent("gru", x, hidden, name, options);
+  }
+
+  /**
+   * Rows of a [vocab, dim] table `<name>.weight` for int64 ids of any shape: [...ids, dim]. The
+   * table starts U(-sqrt 3, sqrt 3) (variance 1, as PyTorch's N(0, 1)); its gradient adds each
+   * output row's gradient into the row it came from (ScatterND, reduction "add").
+   */
+  embedding(ids: Value, vocab: number, dim: number, name: string): Value {
+    if (ids.dtype !== "int64") throw new Error(`embedding '${name}' takes int64 ids; got ${ids}`);
+    return gather(this.param(`${name}.weight`, [vocab, dim], "he", true, { fanIn: 2, fanOut: dim }), ids, 0);
+  }
+
+  private recurrent(kind: CellKind, x: Value, hidden: number, name: string, options: RecurrentOptions): Value {
+    const [, steps, features] = x.shape;
+    if (x.rank !== 3 || typeof steps !== "number" || typeof features !== "number") {
+      throw new Error(`${kind} '${name}' takes [N, T, F] with static T and F; got ${x}`);
+    }
+    if (options.lengths && options.mask) throw new Error(`${kind} '${name}': give lengths or a mask, not both`);
+    const dtype = this.graph.floatType;
+    const mask = options.lengths ? lengthMask(options.lengths, steps, dtype) : options.mask && cast(options.mask, dtype);
+    const run = (suffix: string, reverse: boolean): Value => {
+      const weights = this.cellWeights(kind, name, suffix, features, hidden, kind === "lstm" && options.unitForgetBias === true);
+      const result = runCell(kind, x, weights, hidden, { mask, reverse, activation: options.activation });
+      return options.returnSequences ? stackSteps(result.states, mask) : result.last;
+    };
+    const forward = run("", false);
+    return options.bidirectional ? concat([forward, run("_reverse", true)], forward.rank - 1) : forward;
+  }
+
+  /** W_ih, W_hh Xavier per gate block (fans F, H and H, H); biases zeros (or a forget block of ones). */
+  private cellWeights(kind: CellKind, name: string, suffix: string, features: number, hidden: number, forgetOnes: boolean): CellWeights {
+    const width = GATES[kind] * hidden;
+    return {
+      wIh: this.param(`${name}.weight_ih${suffix}`, [features, width], "xavier", true, { fanIn: features, fanOut: hidden }),
+      wHh: this.param(`${name}.weight_hh${suffix}`, [hidden, width], "xavier", true, { fanIn: hidden, fanOut: hidden }),
+      bIh: this.param(`${name}.bias_ih${suffix}`, [width], forgetOnes ? "lstm-forget-ones" : "zeros", false),
+      bHh: this.param(`${name}.bias_hh${suffix}`, [width], "zeros", false),
+    };
   }
 
   /** Pads [top, left, bottom, right] for a padding option over x's H and W. */

@@ -5,8 +5,9 @@ import type { Random } from "./random.js";
  * - `xavier`: U(-a, a), a = sqrt(6 / (fanIn + fanOut)) (Glorot & Bengio 2010), for tanh, sigmoid, linear.
  * - `he`: U(-a, a), a = sqrt(6 / fanIn) (He et al. 2015), for ReLU-family activations.
  * - `zeros`: all 0 (biases); `ones`: all 1 (normalisation scales).
+ * - `lstm-forget-ones`: an LSTM bias [4H], gate blocks [i f g o]: 1 on the forget block, 0 elsewhere.
  */
-export type InitScheme = "xavier" | "he" | "zeros" | "ones";
+export type InitScheme = "xavier" | "he" | "zeros" | "ones" | "lstm-forget-ones";
 
 /** The number of inputs and outputs each weight connects, which sets the random schemes' range. */
 export interface Fans {
@@ -34,6 +35,12 @@ export function convFans(shape: readonly number[]): Fans {
 export function initialise(scheme: InitScheme, shape: readonly number[], rng: Random, out: Float32Array | Float64Array, fans: Fans = denseFans(shape)): void {
   if (scheme === "zeros" || scheme === "ones") {
     out.fill(scheme === "zeros" ? 0 : 1);
+    return;
+  }
+  if (scheme === "lstm-forget-ones") {
+    const h = out.length / 4;
+    if (shape.length !== 1 || !Number.isInteger(h)) throw new Error(`lstm-forget-ones fills an LSTM bias [4H]; got [${shape}]`);
+    out.fill(0).fill(1, h, 2 * h);
     return;
   }
   const a = scheme === "he" ? Math.sqrt(6 / fans.fanIn) : Math.sqrt(6 / (fans.fanIn + fans.fanOut));

@@ -152,6 +152,11 @@ const TABLE: Record<string, OpDef> = {
       const axis = normAxis(attrInt(attrs, "axis", 0), data.rank);
       return [{ dtype: data.dtype, shape: [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)] }];
     },
+    // y = data[idx] along axis 0: d(data) = zeros with dy's rows added at idx (ScatterND, "add")
+    grad: ({ inputs: [data, idx], attrs }, [dy]) => {
+      if (normAxis(attrInt(attrs, "axis", 0), data.rank) !== 0) throw new Error(`Gather's gradient is implemented for axis 0 only; got axis ${attrInt(attrs, "axis", 0)} of ${data}`);
+      return [scatterNdAdd(zerosLike(data), unsqueeze(idx, [-1]), dy!), undefined];
+    },
   },
 
   Concat: {
@@ -162,13 +167,37 @@ const TABLE: Record<string, OpDef> = {
       shape[axis] = dims.every((d) => typeof d === "number") ? (dims as number[]).reduce((p, d) => p + d, 0) : `${inputs[0].name}_cat`;
       return [{ dtype: inputs[0].dtype, shape }];
     },
+    // each input's gradient is its span of dy along the axis (static sizes)
+    grad: ({ inputs, attrs }, [dy]) => {
+      const axis = normAxis(attrInt(attrs, "axis", 0), inputs[0].rank);
+      let start = 0;
+      return inputs.map((v) => {
+        const d = v.shape[axis];
+        if (typeof d !== "number") throw new Error(`Concat's gradient needs static sizes on axis ${axis}; got ${v}`);
+        start += d;
+        return slice(dy!, [axis], [start - d], [start]);
+      });
+    },
   },
 
-  // Slice, ConstantOfShape and ScatterElements serve gradient rules (conv and pooling); their
-  // builders compute the output types. ScatterElements with reduction="add" sums duplicate indices.
-  Slice: {},
+  // Slice with constant bounds (the builder's); d(x) = dy padded with zeros back to x's extent.
+  Slice: {
+    grad: ({ inputs: [x, starts, ends, axes] }, [dy]) => [unslice(dy!, x, starts, ends, axes), undefined, undefined, undefined],
+  },
+  // Pad with constant zeros; its gradient slices the padding off again.
+  Pad: {
+    grad: ({ inputs: [x, pads] }, [dy]) => {
+      const p = constantInts(pads);
+      const axes = x.shape.map((_d, i) => i).filter((i) => p[i] !== 0 || p[x.rank + i] !== 0);
+      const ends = axes.map((i) => (dy!.shape[i] as number) - p[x.rank + i]);
+      return [slice(dy!, axes, axes.map((i) => p[i]), ends), undefined];
+    },
+  },
+  // ConstantOfShape and ScatterElements serve gradient rules (conv and pooling); their builders
+  // compute the output types. ScatterElements / ScatterND with reduction="add" sum duplicate indices.
   ConstantOfShape: {},
   ScatterElements: { infer: same },
+  ScatterND: { infer: same },
 
   // ReduceSum takes its axes as an input (opset 13+); the builder computes the output type.
   ReduceSum: {
@@ -461,10 +490,55 @@ export function slice(x: Value, axes: readonly number[], starts: readonly number
     const axis = normAxis(a, x.rank);
     const d = shape[axis];
     if (typeof d !== "number") throw new Error(`slice needs a static dim on axis ${a}; got ${x}`);
-    shape[axis] = Math.max(0, Math.min(ends[i], d) - Math.min(starts[i], d));
+    shape[axis] = Math.max(0, clipBound(ends[i], d) - clipBound(starts[i], d));
   });
   const g = x.graph;
   return apply("Slice", [x, g.ints(starts), g.ints(ends), g.ints(axes)], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/** A slice bound as ONNX reads it: negative counts from the end, then clipped to [0, d]. */
+function clipBound(b: number, d: number): number {
+  return Math.max(0, Math.min(b < 0 ? b + d : b, d));
+}
+
+/** The ints of a constant int64 value (slice bounds, pads). */
+function constantInts(v: Value): number[] {
+  const t = v.graph.constants.get(v);
+  if (!t) throw new Error(`${v} must be a constant`);
+  return Array.from(t.data as BigInt64Array, Number);
+}
+
+/** The gradient of a constant-bound Slice: dy placed back at its offsets in zeros of x's extent. */
+function unslice(dy: Value, x: Value, starts: Value, ends: Value, axes: Value): Value {
+  const [s, e, a] = [constantInts(starts), constantInts(ends), constantInts(axes)];
+  const pads = new Array<number>(2 * x.rank).fill(0);
+  a.forEach((axis, i) => {
+    const k = normAxis(axis, x.rank);
+    const d = x.shape[k];
+    if (typeof d !== "number") throw new Error(`Slice's gradient needs a static dim on axis ${k}; got ${x}`);
+    pads[k] = clipBound(s[i], d);
+    pads[x.rank + k] = d - Math.max(clipBound(s[i], d), clipBound(e[i], d));
+  });
+  return pad(dy, pads);
+}
+
+/** x padded with zeros: `pads` = [begin of each axis..., end of each axis...] (static). */
+export function pad(x: Value, pads: readonly number[]): Value {
+  if (pads.length !== 2 * x.rank) throw new Error(`pad of ${x} needs ${2 * x.rank} pads; got [${pads}]`);
+  const shape = x.shape.map((d, i) => (pads[i] === 0 && pads[x.rank + i] === 0 ? d : typeof d === "number" ? d + pads[i] + pads[x.rank + i] : `${d}_pad`));
+  return apply("Pad", [x, x.graph.ints(pads)], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/** Zeros of `x`'s run-time shape and type. */
+export function zerosLike(x: Value): Value {
+  const dtype = x.dtype as "float32" | "float64";
+  const zero = { dtype, dims: [1], data: dtype === "float64" ? Float64Array.of(0) : Float32Array.of(0) };
+  return apply("ConstantOfShape", [shapeOf(x)], { value: { t: zero } }, [{ dtype, shape: x.shape }])[0];
+}
+
+/** data with `updates` added at the index tuples of `indices` [..., k] (ScatterND, reduction "add"). */
+export function scatterNdAdd(data: Value, indices: Value, updates: Value): Value {
+  return apply("ScatterND", [data, indices, updates], { reduction: { s: "add" } })[0];
 }
 
 /** A 1-D tensor of zeros with as many elements as `x` has at run time. */

@@ -1,12 +1,23 @@
 // Optimizers as graph updates: each turns (parameter, gradient, state, lr, step) into the next
 // parameter and state, as nodes of the training-step graph. Semantics follow PyTorch's optimizers.
 import type { Value } from "./graph.js";
-import { add, div, mul, pow, sqrt, sub } from "./ops.js";
+import { add, div, less, mul, pow, reduceSum, sqrt, sub, where } from "./ops.js";
+
+/** Options every optimizer takes. */
+interface Common {
+  /** L2 penalty (sgd, momentum, adam) or decoupled decay (adamw) on weights (default 0). */
+  weightDecay?: number;
+  /**
+   * Clip the gradients by their global norm before the update, as torch.nn.utils.clip_grad_norm_:
+   * g_i *= min(1, clipNorm / (sqrt(sum_i |g_i|^2) + 1e-6)) (default: no clipping).
+   */
+  clipNorm?: number;
+}
 
 export type OptimizerConfig =
-  | { kind: "sgd"; weightDecay?: number }
-  | { kind: "momentum"; momentum?: number; nesterov?: boolean; weightDecay?: number }
-  | { kind: "adam" | "adamw"; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
+  | ({ kind: "sgd" } & Common)
+  | ({ kind: "momentum"; momentum?: number; nesterov?: boolean } & Common)
+  | ({ kind: "adam" | "adamw"; beta1?: number; beta2?: number; eps?: number } & Common);
 
 /** A parameter with its gradient; `decay` says whether weight decay applies (weights yes, biases no). */
 export interface Trainable {
@@ -33,7 +44,8 @@ export interface Update {
  *              with g' = g + wd p
  * - adamw:     as adam with g' = g, and p -= lr * wd * p first (decoupled decay, Loshchilov & Hutter)
  */
-export function optimizerStep(config: OptimizerConfig, items: readonly Trainable[], lr: Value, step: Value): Update[] {
+export function optimizerStep(config: OptimizerConfig, unclipped: readonly Trainable[], lr: Value, step: Value): Update[] {
+  const items = config.clipNorm === undefined ? unclipped : clipByGlobalNorm(unclipped, config.clipNorm);
   const updates: Update[] = [];
   const wd = config.weightDecay ?? 0;
   const state = (p: Value, suffix: string): Value => p.graph.input(`${p.name}.${suffix}`, p.dtype, p.shape);
@@ -77,4 +89,15 @@ export function optimizerStep(config: OptimizerConfig, items: readonly Trainable
     }
   }
   return updates;
+}
+
+/** The items with gradients scaled by min(1, maxNorm / (||g|| + 1e-6)), ||g|| over all of them. */
+function clipByGlobalNorm(items: readonly Trainable[], maxNorm: number): Trainable[] {
+  if (!(maxNorm > 0)) throw new Error(`clipNorm must be positive; got ${maxNorm}`);
+  if (items.length === 0) return [];
+  const squares = items.map((item) => reduceSum(mul(item.grad, item.grad)));
+  const norm = sqrt(squares.reduce((total, sq) => add(total, sq)));
+  const coef = div(maxNorm, add(norm, 1e-6));
+  const scale = where(less(coef, 1), coef, 1);
+  return items.map((item) => ({ ...item, grad: mul(item.grad, scale) }));
 }
