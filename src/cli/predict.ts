@@ -2,6 +2,10 @@
 import { readFile } from "node:fs/promises";
 import { readImages } from "../data/image-read.js";
 import { readTable } from "../data/read.js";
+import type { SequenceSet } from "../data/sequences.js";
+import { forecastWindows, rowsAsSequences } from "../data/sequences.js";
+import type { RawTable } from "../data/table.js";
+import type { ModelCard } from "../models/card.js";
 import { MaasError } from "../errors.js";
 import { ModelFile } from "../models/model-file.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
@@ -41,6 +45,16 @@ function modelImages(model: ModelFile, data: string, labels?: string) {
   return readImages(data, { labels, channels: channels as 1 | 3, height, width });
 }
 
+/** A table cut into a sequence model's input as its training data was: windows of a series, or one sequence per row. */
+function modelSequences(seq: NonNullable<ModelCard["sequence"]>, target: string, table: RawTable): SequenceSet {
+  if (seq.window) return forecastWindows(table, { column: seq.window.column, window: seq.window.window, features: seq.window.features });
+  const set = rowsAsSequences(table, { ignore: table.columns.includes(target) ? [target] : [] });
+  if (set.columns.join("\u0000") !== seq.columns.slice(0, set.columns.length).join("\u0000")) {
+    throw new MaasError("bad_input", `${table.source}: the step columns are ${set.columns.join(", ")}; the model was trained on ${seq.columns.join(", ")}`);
+  }
+  return set;
+}
+
 export async function predictCommand(f: { model: string; data: string; labels?: string; json?: boolean; threads?: string }): Promise<void> {
   const model = await loadModel(f.model);
   const card = model.requireCard();
@@ -52,6 +66,13 @@ export async function predictCommand(f: { model: string; data: string; labels?: 
     return;
   }
   const table = await readTable(f.data);
+  if (card.sequence) {
+    const set = modelSequences(card.sequence, card.target, table);
+    const records = await withSession(model, threadsOf(f.threads), (s) => model.predictSequencesWith(s, set));
+    if (f.json) out(records.map((r) => JSON.stringify(r)).join("\n"));
+    else records.forEach((r, i) => out(`${set.rowLabels[i]}\t${r.prediction}`));
+    return;
+  }
   const records = await model.predict(defaultRuntime(), table, threadsOf(f.threads));
   if (f.json) {
     out(records.map((r) => JSON.stringify(r)).join("\n"));

@@ -5,6 +5,8 @@ import { readTable } from "../data/read.js";
 import type { ColumnInfo } from "../data/schema.js";
 import type { ModelCard } from "../models/card.js";
 import { trainImages } from "../models/images.js";
+import { trainSequences } from "../models/sequences.js";
+import { rowsAsSequences, slidingWindows } from "../data/sequences.js";
 import type { EpochReport } from "../models/trainer.js";
 import { MaasError } from "../errors.js";
 import type { TabularSpec } from "../models/spec.js";
@@ -38,6 +40,10 @@ export interface TrainFlags {
   spec?: string;
   /** IDX labels file, for IDX images. */
   labels?: string;
+  /** Steps per sliding window over the target series (sequence models). */
+  window?: string;
+  /** How far after a window's last step its target lies (default 1). */
+  horizon?: string;
   json?: boolean;
 }
 
@@ -104,6 +110,18 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
   return parsed.data;
 }
 
+/** Recurrent families, trained on sequences. */
+const SEQUENCE_KINDS = new Set(["rnn", "lstm", "gru"]);
+
+/** `--window W [--horizon H]`: the target column as a series, cut into windows; else undefined. */
+function windowOf(f: TrainFlags, column: string): { column: string; window: number; horizon: number } | undefined {
+  if (f.window === undefined) {
+    if (f.horizon !== undefined) throw bad("--horizon goes with --window");
+    return undefined;
+  }
+  return { column, window: num("window", f.window, true)!, horizon: num("horizon", f.horizon ?? "1", true)! };
+}
+
 export async function trainCommand(f: TrainFlags): Promise<void> {
   const images = f.labels !== undefined || (await looksLikeImages(f.data));
   const spec = await resolveSpec(f, images);
@@ -115,6 +133,14 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       const set = await readImages(f.data, { labels: f.labels });
       if (set.resized) process.stderr.write(`maas: ${set.resized} image(s) resized to ${set.height}x${set.width}\n`);
       result = { ...(await trainImages(set, spec.model, spec.training, { onEpoch })), columns: [] };
+    } else if (SEQUENCE_KINDS.has(spec.model.kind)) {
+      const table = await readTable(f.data);
+      const window = windowOf(f, spec.target);
+      const set = window
+        ? slidingWindows(table, window)
+        : rowsAsSequences(table, { target: spec.target, ignore: spec.columns.ignore, ...(spec.task ? { task: spec.task } : {}) });
+      const options = { onEpoch, target: spec.target, ...(spec.task ? { task: spec.task } : {}), ...(window ? { window: { ...window, features: [] } } : {}) };
+      result = { ...(await trainSequences(set, spec.model, spec.training, options)), columns: [] };
     } else {
       result = await trainTable(await readTable(f.data), spec, { onEpoch });
     }
@@ -129,7 +155,11 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     task: card.task,
     kind: spec.model.kind,
     target: card.target,
-    features: card.image ? [`image ${card.image.channels}x${card.image.height}x${card.image.width}`] : card.features.map((x) => x.name),
+    features: card.image
+      ? [`image ${card.image.channels}x${card.image.height}x${card.image.width}`]
+      : card.sequence
+        ? [`sequence ${card.sequence.steps}x${card.sequence.features}`]
+        : card.features.map((x) => x.name),
     ignored: result.columns.filter((c) => c.name !== card.target && c.kind !== "numeric" && c.kind !== "categorical").map((c) => ({ name: c.name, kind: c.kind })),
     ...(card.labels ? { labels: card.labels } : {}),
     rows: card.dataset.rows,
@@ -147,7 +177,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const metrics = Object.entries(card.metrics).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(", ");
   process.stdout.write(
     [
-      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${card.image ? `${card.image.channels}x${card.image.height}x${card.image.width} images` : `${card.features.length} feature column(s)`}`,
+      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${summary.features.length === 1 && (card.image || card.sequence) ? summary.features[0] : `${card.features.length} feature column(s)`}`,
       `${card.dataset.trainRows} training rows, ${card.dataset.validationRows} validation rows; kept epoch ${card.training.bestEpoch} of ${card.training.epochs} (${summary.seconds} s)`,
       `${card.dataset.validationRows > 0 ? "validation" : "training"} metrics: ${metrics}`,
       ...(summary.ignored.length > 0 ? [`ignored columns: ${summary.ignored.map((c) => `${c.name} (${c.kind})`).join(", ")}`] : []),

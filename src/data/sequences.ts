@@ -167,6 +167,28 @@ export function slidingWindows(table: RawTable, options: WindowOptions): Sequenc
   return { source: table.source, count, steps: window, features: width, values, target: { kind: "numeric", values: target }, columns, rowLabels };
 }
 
+/**
+ * Every window of W rows of a series, the last one included, without targets: the input of a
+ * forecast (window i ending at row i + W predicts the series H steps after that row).
+ */
+export function forecastWindows(table: RawTable, options: Omit<WindowOptions, "horizon" | "stride">): SequenceSet {
+  const { column, window, features = [] } = options;
+  if (!Number.isInteger(window) || window < 1) throw inputError(`--window must be a positive integer, got ${window}`);
+  checkColumn(table, "column", column);
+  for (const f of features) checkColumn(table, "features", f);
+  if (window > table.rows) throw inputError(`the series has ${table.rows} rows; a window of ${window} needs at least ${window}`, { file: table.source });
+  const columns = [column, ...features];
+  const series = columns.map((name) => seriesColumn(table, name));
+  const width = columns.length;
+  const count = table.rows - window + 1;
+  const values = new Float32Array(count * window * width);
+  for (let i = 0; i < count; i++) {
+    for (let t = 0; t < window; t++) for (let f = 0; f < width; f++) values[(i * window + t) * width + f] = series[f][i + t];
+  }
+  const rowLabels = Array.from({ length: count }, (_v, i) => table.rowLabel(i));
+  return { source: table.source, count, steps: window, features: width, values, columns, rowLabels };
+}
+
 /** A column of numbers with none missing: a time series needs every step. */
 function seriesColumn(table: RawTable, name: string): Float64Array {
   const c = table.columns.indexOf(name);

@@ -30,6 +30,22 @@ export const ModelCardSchema = z.object({
   image: z
     .object({ channels: z.number().int(), height: z.number().int(), width: z.number().int(), mean: z.array(z.number()), std: z.array(z.number()) })
     .optional(),
+  /**
+   * Sequence models: the `sequence` input [N, steps, features] of raw values, normalised inside the
+   * graph per feature; with `lengths`, a `lengths` input [N] (int64) for shorter sequences. `window`
+   * says how a series was cut into samples (the CLI cuts prediction input the same way).
+   */
+  sequence: z
+    .object({
+      steps: z.number().int(),
+      features: z.number().int(),
+      mean: z.array(z.number()),
+      std: z.array(z.number()),
+      lengths: z.boolean(),
+      columns: z.array(z.string()),
+      window: z.object({ column: z.string(), window: z.number().int(), horizon: z.number().int(), features: z.array(z.string()) }).optional(),
+    })
+    .optional(),
   spec: z.object({ model: ModelSpecSchema, training: TrainingSpecSchema }),
   /** Validation metrics of the kept epoch (training metrics when nothing was held out). */
   metrics: z.record(z.string(), z.number()),
@@ -50,7 +66,7 @@ export const ModelCardSchema = z.object({
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 export type Feature = z.infer<typeof FeatureSchema>;
 
-const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "spec", "metrics", "dataset", "training", "version"] as const;
+const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "sequence", "spec", "metrics", "dataset", "training", "version"] as const;
 
 /** The card as `metadata_props`: `openmaas.<field>` -> JSON. */
 export function cardMetadata(card: ModelCard): Record<string, string> {

@@ -5,7 +5,7 @@ import type { Runtime, Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { classificationMetrics, regressionMetrics } from "./metrics.js";
 import type { Problem } from "./network.js";
-import { FEATURES_INPUT, TARGET_INPUT, head, objective } from "./network.js";
+import { FEATURES_INPUT, LENGTHS_INPUT, TARGET_INPUT, head, objective } from "./network.js";
 import type { ModelSpec } from "./spec.js";
 
 /** A numeric training table: row-major features and one target per row (a class index for classifiers). */
@@ -17,6 +17,8 @@ export interface TrainingData {
   target: Float32Array;
   /** The shape of one row when it is not flat ([C, H, W] for images); its product is `columns`. */
   shape?: readonly number[];
+  /** Per row, the length of a sequence shorter than its padded steps (fed as `lengths`). */
+  lengths?: Int32Array;
 }
 
 /** Rows evaluated per run of the evaluation graph (bounds memory on large validation sets). */
@@ -46,6 +48,7 @@ export class Batcher {
     const x = this.x.subarray(0, n * c);
     for (let i = 0; i < n; i++) x.set(data.features.subarray(rows[i] * c, rows[i] * c + c), i * c);
     const feeds: Record<string, Tensor> = { [FEATURES_INPUT]: { dtype: "float32", dims: [n, ...(data.shape ?? [c])], data: x } };
+    if (data.lengths) feeds[LENGTHS_INPUT] = { dtype: "int64", dims: [n], data: BigInt64Array.from(rows, (r) => BigInt(data.lengths![r])) };
     if (this.y instanceof BigInt64Array) {
       const y = this.y.subarray(0, n);
       for (let i = 0; i < n; i++) y[i] = BigInt(data.target[rows[i]]);

@@ -2,15 +2,19 @@
 import type { FeatureEncoding } from "../data/encoders.js";
 import { compareLabels } from "../data/encoders.js";
 import type { ImageSet } from "../data/image-set.js";
+import type { SequenceSet } from "../data/sequences.js";
 import type { RawTable } from "../data/table.js";
 import { MaasError, inputError } from "../errors.js";
 import type { ModelInfo } from "../engine/onnx-codec.js";
 import { decodeModelInfo } from "../engine/onnx-codec.js";
 import type { Runtime, Session } from "../runtime/runtime.js";
+import type { Tensor } from "../runtime/tensor.js";
 import type { ModelCard } from "./card.js";
 import { cardFromMetadata, encodingFromFeature } from "./card.js";
 import { classificationMetrics, regressionMetrics } from "./metrics.js";
 import { IMAGE_INPUT } from "./images.js";
+import { LENGTHS_INPUT } from "./network.js";
+import { SEQUENCE_INPUT } from "./sequences.js";
 import { columnFeeds } from "./preprocess.js";
 
 /** One answer: a number (regression) or a label (classification), with the class probabilities. */
@@ -126,6 +130,30 @@ export class ModelFile {
       }
     }
     return records;
+  }
+
+  /** Predictions for sequences (a sequence model's `sequence` input, with `lengths` when it takes them). */
+  async predictSequencesWith(session: Session, set: SequenceSet): Promise<PredictionRecord[]> {
+    const card = this.requireCard();
+    const seq = card.sequence;
+    if (!seq) throw new MaasError("bad_input", `${this.source}: not a sequence model`);
+    if (set.features !== seq.features) throw inputError(`sequences have ${set.features} value(s) per step; the model takes ${seq.features}`, { file: set.source });
+    if (set.steps > seq.steps) throw inputError(`sequences have up to ${set.steps} steps; the model takes at most ${seq.steps}`, { file: set.source });
+    const shorter = set.steps < seq.steps || set.lengths !== undefined;
+    if (shorter && !seq.lengths) throw inputError(`the model takes sequences of exactly ${seq.steps} steps`, { file: set.source });
+    // Re-laid at the model's step count: shorter sequences are padded (their lengths say where they end).
+    const values = new Float32Array(set.count * seq.steps * seq.features);
+    for (let r = 0; r < set.count; r++) values.set(set.values.subarray(r * set.steps * set.features, (r + 1) * set.steps * set.features), r * seq.steps * seq.features);
+    const feeds: Record<string, Tensor> = { [SEQUENCE_INPUT]: { dtype: "float32", dims: [set.count, seq.steps, seq.features], data: values } };
+    if (seq.lengths) feeds[LENGTHS_INPUT] = { dtype: "int64", dims: [set.count], data: BigInt64Array.from({ length: set.count }, (_v, r) => BigInt(set.lengths ? set.lengths[r] : set.steps)) };
+    const labels = card.labels;
+    const out = await session.run(feeds, labels ? ["prediction", "probabilities"] : ["prediction"]);
+    return Array.from({ length: set.count }, (_v, i) => {
+      if (!labels) return { prediction: float32ToNumber((out.prediction.data as Float32Array)[i]) };
+      const p: Record<string, number> = {};
+      labels.forEach((l, k) => (p[l] = float32ToNumber((out.probabilities.data as Float32Array)[i * labels.length + k])));
+      return { prediction: (out.prediction.data as string[])[i], probabilities: p };
+    });
   }
 
   /** Accuracy and the other classification metrics on labelled images. */

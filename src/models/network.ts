@@ -11,8 +11,10 @@ export interface Problem {
   task: Task;
   /** Values per row (C*H*W for images). */
   features: number;
-  /** The shape of one row when it is not a flat vector: [C, H, W] for images. */
+  /** The shape of one row when it is not a flat vector: [C, H, W] for images, [T, F] for sequences. */
   input?: readonly number[];
+  /** Sequences of varying length: the graphs take a `lengths` input [N] (int64) beside the steps. */
+  lengths?: boolean;
   /** Classes for classification (2 = binary, with one sigmoid output); 1 for regression. */
   classes: number;
 }
@@ -27,8 +29,21 @@ export function outputWidth(p: Problem): number {
   return p.task === "classification" && p.classes > 2 ? p.classes : 1;
 }
 
+/** Name of the per-sequence lengths input of sequence models with varying lengths. */
+export const LENGTHS_INPUT = "lengths";
+
 /** The network body: raw features in, raw outputs (regression values or class logits) out. */
 export function body(b: Builder, spec: ModelSpec, p: Problem, x: Value): Value {
+  if (spec.kind === "rnn" || spec.kind === "lstm" || spec.kind === "gru") {
+    if (x.rank !== 3) throw new Error(`a ${spec.kind} takes [N, T, F] sequences; got ${x}`);
+    const lengths = p.lengths ? b.graph.inputs.find((v) => v.name === LENGTHS_INPUT) ?? b.graph.input(LENGTHS_INPUT, "int64", ["batch"]) : undefined;
+    let h = x;
+    spec.hidden.forEach((units, i) => {
+      const last = i === spec.hidden.length - 1;
+      h = b[spec.kind as "rnn" | "lstm" | "gru"](h, units, `${spec.kind}${i}`, { returnSequences: !last, bidirectional: spec.bidirectional, ...(lengths ? { lengths } : {}) });
+    });
+    return b.dense(h, outputWidth(p), "output");
+  }
   if (spec.kind === "cnn") {
     if (x.rank !== 4) throw new Error(`a cnn takes [N, C, H, W] images; got ${x}`);
     const [c, height, width] = x.shape.slice(1) as number[];

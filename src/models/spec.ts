@@ -29,12 +29,17 @@ export const LayerSchema = z.discriminatedUnion("type", [
 export type Layer = z.infer<typeof LayerSchema>;
 
 export const ModelSpecSchema = z.object({
-  /** linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn: convolutional network on images. */
-  kind: z.enum(["linear", "logistic", "mlp", "cnn"]),
+  /**
+   * linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn:
+   * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences.
+   */
+  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru"]),
   /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
   layers: z.array(LayerSchema).optional(),
-  /** Hidden layer widths (mlp only). */
+  /** Hidden layer widths (mlp), or the widths of stacked recurrent layers (rnn, lstm, gru). */
   hidden: z.array(z.number().int().positive()).min(1).default([64]),
+  /** Recurrent layers read the sequence both ways (rnn, lstm, gru). */
+  bidirectional: z.boolean().default(false),
   /** Hidden activation (mlp only). */
   activation: ActivationSchema.default("relu"),
   /** Dropout rate after each hidden layer while training (mlp only). */
@@ -60,6 +65,8 @@ export const TrainingSpecSchema = z.object({
   momentum: z.number().min(0).lt(1).default(0.9),
   beta1: z.number().min(0).lt(1).default(0.9),
   beta2: z.number().min(0).lt(1).default(0.999),
+  /** Clip the gradients' global norm to this before each update (0: no clipping). */
+  clipNorm: z.number().min(0).default(0),
   /** L2 penalty (sgd, momentum, adam) or decoupled decay (adamw); applies to weights, not biases. */
   weightDecay: z.number().min(0).default(0),
   schedule: ScheduleSchema.default({ kind: "constant" }),
@@ -84,6 +91,8 @@ export const TrainingSpecSchema = z.object({
  */
 export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecInput> {
   if (kind === "linear" || kind === "logistic") return { optimizer: "lbfgs", epochs: 500, earlyStopping: false };
+  // Recurrent networks: Adam at 0.005, gradients clipped to norm 1 (exploding gradients through time).
+  if (kind === "rnn" || kind === "lstm" || kind === "gru") return { lr: 0.005, clipNorm: 1 };
   // Convolutional networks with batch norm: Adam at 0.002 decayed to 0 by a cosine over the run,
   // batches of 64, 10% held out (measured on Fashion-MNIST, 5 epochs: 91.6% test accuracy, against
   // 90.3% for a constant 0.001 with 20% held out).

@@ -68,15 +68,16 @@ export interface FitResult {
 
 export function optimizerConfig(t: TrainingSpec): OptimizerConfig {
   const weightDecay = t.weightDecay;
+  const clip = t.clipNorm > 0 ? { clipNorm: t.clipNorm } : {};
   switch (t.optimizer) {
     case "sgd":
-      return { kind: "sgd", weightDecay };
+      return { kind: "sgd", weightDecay, ...clip };
     case "momentum":
     case "nesterov":
-      return { kind: "momentum", momentum: t.momentum, nesterov: t.optimizer === "nesterov", weightDecay };
+      return { kind: "momentum", momentum: t.momentum, nesterov: t.optimizer === "nesterov", weightDecay, ...clip };
     case "adam":
     case "adamw":
-      return { kind: t.optimizer, beta1: t.beta1, beta2: t.beta2, weightDecay };
+      return { kind: t.optimizer, beta1: t.beta1, beta2: t.beta2, weightDecay, ...clip };
     case "lbfgs":
       throw new Error("L-BFGS is not a per-step graph update; fit() runs it as a full-batch loop");
   }

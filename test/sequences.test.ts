@@ -1,0 +1,70 @@
+// Recurrent models end to end through `maas`: windows of a series for forecasting, one sequence per
+// row for classification and regression.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { Random } from "../src/engine/random.js";
+
+const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
+const dir = mkdtempSync(join(tmpdir(), "maas-seq-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function maas(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split("\n").pop()!);
+
+describe("sequence models through the CLI", () => {
+  test("an LSTM forecasts a noisy two-tone series from 12-step windows, better than the last value", () => {
+    const rng = new Random(1);
+    const n = 400;
+    const y = Array.from({ length: n }, (_v, t) => Math.sin(t / 4) + 0.5 * Math.sin(t / 9) + 0.05 * rng.normal());
+    writeFileSync(join(dir, "series.csv"), "y\n" + y.map((v) => v.toFixed(5)).join("\n") + "\n");
+    const t = maas("train", "--data", "series.csv", "--target", "y", "--model", "lstm", "--hidden", "16", "--window", "12", "--horizon", "1", "--epochs", "30", "--seed", "2", "--out", "f.onnx", "--json");
+    expect(t.code, t.stderr).toBe(0);
+    const summary = lastJson(t.stdout);
+    expect(summary).toMatchObject({ kind: "lstm", task: "regression", features: ["sequence 12x1"] });
+    // The last-value forecast's R² on this series, for comparison.
+    const mean = y.reduce((a, b) => a + b, 0) / n;
+    const ssTot = y.slice(12).reduce((a, v) => a + (v - mean) ** 2, 0);
+    const ssLast = y.slice(12).reduce((a, v, i) => a + (v - y[11 + i]) ** 2, 0);
+    expect(summary.metrics.r2).toBeGreaterThan(1 - ssLast / ssTot);
+    expect(summary.metrics.r2).toBeGreaterThan(0.9);
+
+    const p = maas("predict", "--model", "f.onnx", "--data", "series.csv", "--json");
+    expect(p.code, p.stderr).toBe(0);
+    const rows = p.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(n - 12 + 1); // every window, the last one forecasting past the series
+    expect(Math.abs(rows[100].prediction - y[112])).toBeLessThan(0.3);
+  }, 120_000);
+
+  test("a GRU classifies rows as sequences, with shorter rows; predictions are the labels", () => {
+    const rng = new Random(3);
+    const steps = 8;
+    const line = (up: boolean, length: number) => Array.from({ length: steps }, (_v, t) => (t < length ? ((up ? t : steps - t) + rng.normal() * 0.3).toFixed(3) : "")).join(",");
+    let csv = Array.from({ length: steps }, (_v, t) => `t${t}`).join(",") + ",trend\n";
+    for (let i = 0; i < 200; i++) csv += `${line(i % 2 === 0, i % 5 === 0 ? 5 : steps)},${i % 2 === 0 ? "up" : "down"}\n`;
+    writeFileSync(join(dir, "trends.csv"), csv);
+    const t = maas("train", "--data", "trends.csv", "--target", "trend", "--model", "gru", "--hidden", "8", "--epochs", "40", "--seed", "1", "--out", "g.onnx", "--json");
+    expect(t.code, t.stderr).toBe(0);
+    expect(lastJson(t.stdout).metrics.accuracy).toBeGreaterThan(0.95);
+    writeFileSync(join(dir, "new.csv"), Array.from({ length: steps }, (_v, t) => `t${t}`).join(",") + "\n" + "0,1,2,3,4,5,6,7\n" + "8,7,6,5,4,,,\n");
+    const p = maas("predict", "--model", "g.onnx", "--data", "new.csv", "--json");
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout.trim().split("\n").map((l) => JSON.parse(l).prediction)).toEqual(["up", "down"]);
+  }, 120_000);
+
+  test("bad input: a gap inside a row, a window longer than the series", () => {
+    writeFileSync(join(dir, "gap.csv"), "a,b,c,y\n1,2,3,1\n1,,3,2\n1,2,3,3\n");
+    const gap = maas("train", "--data", "gap.csv", "--target", "y", "--model", "rnn", "--out", "x.onnx");
+    expect(gap.code).toBe(2);
+    expect(gap.stderr).toMatch(/gap.csv, row 2, column 'b': missing step inside the sequence/);
+    const long = maas("train", "--data", "series.csv", "--target", "y", "--model", "rnn", "--window", "500", "--out", "x.onnx");
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/series.csv: the series has 400 rows; --window 500 --horizon 1 needs at least 501/);
+  });
+});
