@@ -68,3 +68,32 @@ describe("sequence models through the CLI", () => {
     expect(long.stderr).toMatch(/series.csv: the series has 400 rows; --window 500 --horizon 1 needs at least 501/);
   });
 });
+
+describe("sequence models over HTTP", () => {
+  test("an imported GRU answers {sequence: [...]} as the CLI does; a too-long sequence is a 422", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { loadConfig } = await import("../src/config.js");
+    const { startPlatform } = await import("../src/server/platform.js");
+    const admin = "sequences-admin-key-0123456789";
+    const platform = await startPlatform(loadConfig({ port: 0, home: join(dir, "home"), adminKey: admin, logLevel: "silent", predictWorkers: 1 }));
+    const call = async (path: string, body: unknown, type = "application/json") => {
+      const res = await fetch(`${platform.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": type },
+        body: body instanceof Uint8Array ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    try {
+      expect((await call("/api/v1/models/import?name=trend", readFileSync(join(dir, "g.onnx")), "application/octet-stream")).status).toBe(201);
+      const p = await call("/api/v1/models/trend/predict", { instances: [{ sequence: [0, 1, 2, 3, 4, 5, 6, 7] }, { sequence: [8, 7, 6, 5, 4] }] });
+      expect(p.status, JSON.stringify(p.body)).toBe(200);
+      const cli = maas("predict", "--model", "g.onnx", "--data", "new.csv", "--json").stdout.trim().split("\n").map((l) => JSON.parse(l));
+      expect(p.body.predictions).toEqual(cli);
+      const long = await call("/api/v1/models/trend/predict", { instances: [{ sequence: Array.from({ length: 9 }, () => 1) }] });
+      expect(long.status).toBe(422);
+    } finally {
+      await platform.close();
+    }
+  }, 60_000);
+});

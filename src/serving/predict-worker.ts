@@ -53,6 +53,8 @@ async function handle(req: WorkRequest): Promise<WorkResult> {
       const set: ImageSet = { source: "request", count, channels, height, width, pixels, labelKind: "none" };
       return withModel(req.model, (session, file) => file.predictImagesWith(session, set));
     }
+    case "predictSequences":
+      return withModel(req.model, (session, file) => file.predictSequencesWith(session, req.sequences));
     case "evaluate":
       return withModel(req.model, async (session, file) => {
         const image = file.card?.image;

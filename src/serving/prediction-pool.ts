@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { SequenceSet } from "../data/sequences.js";
 import { MaasError } from "../errors.js";
 import type { Evaluation, PredictionRecord } from "../models/model-file.js";
 import { distEntry } from "../util/paths.js";
@@ -87,6 +88,11 @@ export class PredictionPool {
   /** Predictions for decoded images (an image model). */
   predictImages(model: ModelRef, images: ImageBatch): Promise<PredictionRecord[]> {
     return this.submit({ id: this.nextId++, kind: "predictImages", model, images }) as Promise<PredictionRecord[]>;
+  }
+
+  /** Predictions for sequences (a sequence model). */
+  predictSequences(model: ModelRef, sequences: SequenceSet): Promise<PredictionRecord[]> {
+    return this.submit({ id: this.nextId++, kind: "predictSequences", model, sequences }) as Promise<PredictionRecord[]>;
   }
 
   /** Metrics of the model on a stored dataset: a table, or (image models) a folder, zip or IDX file of labelled images. */

@@ -1,6 +1,7 @@
 // The messages between the prediction pool and its worker threads, and errors across that boundary.
 import type { ErrorCode } from "../errors.js";
 import { ERROR_STATUS, MaasError } from "../errors.js";
+import type { SequenceSet } from "../data/sequences.js";
 import type { Evaluation, PredictionRecord } from "../models/model-file.js";
 
 /** A model version to serve. */
@@ -40,6 +41,7 @@ export interface ImageBatch {
 export type WorkRequest =
   | { id: number; kind: "predict"; model: ModelRef; table: RowTable }
   | { id: number; kind: "predictImages"; model: ModelRef; images: ImageBatch }
+  | { id: number; kind: "predictSequences"; model: ModelRef; sequences: SequenceSet }
   | { id: number; kind: "evaluate"; model: ModelRef; datasetPath: string; target?: string };
 
 export type WorkResult = PredictionRecord[] | Evaluation;

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AliasRequestSchema, EvaluateRequestSchema, ImportQuerySchema, NameSchema, PageQuerySchema, PredictRequestSchema } from "../../api/schemas.js";
+import { sequencesFromInstances } from "../../data/sequences.js";
 import { MaasError } from "../../errors.js";
 import type { ModelCard } from "../../models/card.js";
 import { instancesImages, instancesTable } from "../../models/instances.js";
@@ -162,6 +163,10 @@ export function modelRoutes(s: Services) {
       const { version, card, ref } = await resolveServable(p.tenant, name, body);
       if (card.image) {
         const predictions = await s.pool.predictImages(ref, instancesImages(card.image, body.instances));
+        return { predictions, model: { name, version: version.version } };
+      }
+      if (card.sequence) {
+        const predictions = await s.pool.predictSequences(ref, sequencesFromInstances(body.instances, card.sequence.steps, card.sequence.features));
         return { predictions, model: { name, version: version.version } };
       }
       const table = instancesTable(card.features, body.instances);
