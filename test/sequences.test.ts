@@ -40,6 +40,11 @@ describe("sequence models through the CLI", () => {
     const rows = p.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(rows).toHaveLength(n - 12 + 1); // every window, the last one forecasting past the series
     expect(Math.abs(rows[100].prediction - y[112])).toBeLessThan(0.3);
+
+    const e = maas("eval", "--model", "f.onnx", "--data", "series.csv", "--json");
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ task: "regression", rows: n - 12 });
+    expect(JSON.parse(e.stdout).metrics.r2).toBeGreaterThan(0.9);
   }, 120_000);
 
   test("a GRU classifies rows as sequences, with shorter rows; predictions are the labels", () => {
@@ -92,6 +97,24 @@ describe("sequence models over HTTP", () => {
       expect(p.body.predictions).toEqual(cli);
       const long = await call("/api/v1/models/trend/predict", { instances: [{ sequence: Array.from({ length: 9 }, () => 1) }] });
       expect(long.status).toBe(422);
+
+      // A training job on an uploaded series, cut into windows.
+      const up = await call("/api/v1/datasets?name=series", readFileSync(join(dir, "series.csv")), "text/csv");
+      expect(up.status).toBe(201);
+      const job = await call("/api/v1/jobs", { dataset: "series", target: "y", name: "forecast", model: { kind: "gru", hidden: [8] }, windows: { window: 12 }, training: { epochs: 10 } });
+      expect(job.status, JSON.stringify(job.body)).toBe(202);
+      let status = "";
+      for (let i = 0; i < 300 && !["succeeded", "failed"].includes(status); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = ((await (await fetch(`${platform.url}/api/v1/jobs/${job.body.id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { status: string }).status;
+      }
+      expect(status).toBe("succeeded");
+      const f = await call("/api/v1/models/forecast/predict", { instances: [{ sequence: Array.from({ length: 12 }, (_v, t) => Math.sin(t / 4)) }] });
+      expect(f.status, JSON.stringify(f.body)).toBe(200);
+      expect(typeof (f.body.predictions as { prediction: unknown }[])[0].prediction).toBe("number");
+      const ev = await call("/api/v1/models/forecast/evaluate", { dataset: "series" });
+      expect(ev.status, JSON.stringify(ev.body)).toBe(200);
+      expect((ev.body.metrics as { r2: number }).r2).toBeGreaterThan(0.5);
     } finally {
       await platform.close();
     }

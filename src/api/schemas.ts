@@ -48,6 +48,8 @@ export const JobRequestSchema = z.object({
   /** Training settings (see TrainingSpecSchema); defaults depend on the model kind. */
   training: z.record(z.string(), z.unknown()).optional(),
   columns: ColumnsSpecSchema.partial().optional(),
+  /** Sequence models: cut the target series into windows (see TabularSpecSchema). */
+  windows: z.object({ window: z.number().int().positive(), horizon: z.number().int().positive().optional() }).optional(),
 });
 
 export const JobSchema = z.object({

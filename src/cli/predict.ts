@@ -3,9 +3,9 @@ import { readFile } from "node:fs/promises";
 import { readImages } from "../data/image-read.js";
 import { readTable } from "../data/read.js";
 import type { SequenceSet } from "../data/sequences.js";
-import { forecastWindows, rowsAsSequences } from "../data/sequences.js";
 import type { RawTable } from "../data/table.js";
 import type { ModelCard } from "../models/card.js";
+import { tableSequences } from "../models/sequences.js";
 import { MaasError } from "../errors.js";
 import { ModelFile } from "../models/model-file.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
@@ -46,10 +46,11 @@ function modelImages(model: ModelFile, data: string, labels?: string) {
 }
 
 /** A table cut into a sequence model's input as its training data was: windows of a series, or one sequence per row. */
-function modelSequences(seq: NonNullable<ModelCard["sequence"]>, target: string, table: RawTable): SequenceSet {
-  if (seq.window) return forecastWindows(table, { column: seq.window.column, window: seq.window.window, features: seq.window.features });
-  const set = rowsAsSequences(table, { ignore: table.columns.includes(target) ? [target] : [] });
-  if (set.columns.join("\u0000") !== seq.columns.slice(0, set.columns.length).join("\u0000")) {
+function modelSequences(card: ModelCard, table: RawTable, withTarget: boolean): SequenceSet {
+  const seq = card.sequence!;
+  const windows = seq.window ? { window: seq.window.window, horizon: seq.window.horizon } : undefined;
+  const set = tableSequences(table, card.target, windows, { withTarget });
+  if (!windows && set.columns.join("\u0000") !== seq.columns.slice(0, set.columns.length).join("\u0000")) {
     throw new MaasError("bad_input", `${table.source}: the step columns are ${set.columns.join(", ")}; the model was trained on ${seq.columns.join(", ")}`);
   }
   return set;
@@ -67,7 +68,7 @@ export async function predictCommand(f: { model: string; data: string; labels?: 
   }
   const table = await readTable(f.data);
   if (card.sequence) {
-    const set = modelSequences(card.sequence, card.target, table);
+    const set = modelSequences(card, table, false);
     const records = await withSession(model, threadsOf(f.threads), (s) => model.predictSequencesWith(s, set));
     if (f.json) out(records.map((r) => JSON.stringify(r)).join("\n"));
     else records.forEach((r, i) => out(`${set.rowLabels[i]}\t${r.prediction}`));
@@ -91,7 +92,9 @@ export async function evalCommand(f: { model: string; data: string; labels?: str
   const card = model.requireCard();
   const result = card.image
     ? await withSession(model, threadsOf(f.threads), async (s) => model.evaluateImagesWith(s, await modelImages(model, f.data, f.labels)))
-    : await model.evaluate(defaultRuntime(), await readTable(f.data), f.target, threadsOf(f.threads));
+    : card.sequence
+      ? await withSession(model, threadsOf(f.threads), async (s) => model.evaluateSequencesWith(s, modelSequences(card, await readTable(f.data), true)))
+      : await model.evaluate(defaultRuntime(), await readTable(f.data), f.target, threadsOf(f.threads));
   if (f.json) {
     out(JSON.stringify(result));
     return;

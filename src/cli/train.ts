@@ -5,8 +5,7 @@ import { readTable } from "../data/read.js";
 import type { ColumnInfo } from "../data/schema.js";
 import type { ModelCard } from "../models/card.js";
 import { trainImages } from "../models/images.js";
-import { trainSequences } from "../models/sequences.js";
-import { rowsAsSequences, slidingWindows } from "../data/sequences.js";
+import { isSequenceKind, trainSequenceTable } from "../models/sequences.js";
 import type { EpochReport } from "../models/trainer.js";
 import { MaasError } from "../errors.js";
 import type { TabularSpec } from "../models/spec.js";
@@ -101,25 +100,15 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
   set(columns, "categorical", f.categorical);
   set(columns, "numeric", f.numeric);
 
-  const input = { ...base, target: f.target ?? base.target ?? (images ? "label" : undefined), task: f.task ?? base.task, model, training, columns };
+  if (f.horizon !== undefined && f.window === undefined) throw bad("--horizon goes with --window");
+  const windows = f.window === undefined ? base.windows : { window: num("window", f.window, true), horizon: num("horizon", f.horizon ?? "1", true) };
+  const input = { ...base, ...(windows !== undefined ? { windows } : {}), target: f.target ?? base.target ?? (images ? "label" : undefined), task: f.task ?? base.task, model, training, columns };
   if (input.target === undefined) throw bad("--target is required (the column to predict), or `target` in --spec");
   const parsed = TabularSpecSchema.safeParse(input);
   if (!parsed.success) {
     throw bad(`invalid spec: ${parsed.error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`).join("; ")}`);
   }
   return parsed.data;
-}
-
-/** Recurrent families, trained on sequences. */
-const SEQUENCE_KINDS = new Set(["rnn", "lstm", "gru"]);
-
-/** `--window W [--horizon H]`: the target column as a series, cut into windows; else undefined. */
-function windowOf(f: TrainFlags, column: string): { column: string; window: number; horizon: number } | undefined {
-  if (f.window === undefined) {
-    if (f.horizon !== undefined) throw bad("--horizon goes with --window");
-    return undefined;
-  }
-  return { column, window: num("window", f.window, true)!, horizon: num("horizon", f.horizon ?? "1", true)! };
 }
 
 export async function trainCommand(f: TrainFlags): Promise<void> {
@@ -133,14 +122,8 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       const set = await readImages(f.data, { labels: f.labels });
       if (set.resized) process.stderr.write(`maas: ${set.resized} image(s) resized to ${set.height}x${set.width}\n`);
       result = { ...(await trainImages(set, spec.model, spec.training, { onEpoch })), columns: [] };
-    } else if (SEQUENCE_KINDS.has(spec.model.kind)) {
-      const table = await readTable(f.data);
-      const window = windowOf(f, spec.target);
-      const set = window
-        ? slidingWindows(table, window)
-        : rowsAsSequences(table, { target: spec.target, ignore: spec.columns.ignore, ...(spec.task ? { task: spec.task } : {}) });
-      const options = { onEpoch, target: spec.target, ...(spec.task ? { task: spec.task } : {}), ...(window ? { window: { ...window, features: [] } } : {}) };
-      result = { ...(await trainSequences(set, spec.model, spec.training, options)), columns: [] };
+    } else if (isSequenceKind(spec.model.kind)) {
+      result = { ...(await trainSequenceTable(await readTable(f.data), spec, { onEpoch })), columns: [] };
     } else {
       result = await trainTable(await readTable(f.data), spec, { onEpoch });
     }

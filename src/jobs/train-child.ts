@@ -7,6 +7,7 @@ import { MaasError, isMaasError } from "../errors.js";
 import type { ModelCard } from "../models/card.js";
 import { TabularSpecSchema } from "../models/spec.js";
 import { trainImages } from "../models/images.js";
+import { isSequenceKind, trainSequenceTable } from "../models/sequences.js";
 import { trainTable } from "../models/tabular.js";
 import type { EpochReport } from "../models/trainer.js";
 import { writeFileAtomic } from "../util/fs.js";
@@ -21,9 +22,13 @@ async function train(request: TrainRequest): Promise<ModelCard> {
     throw new MaasError("bad_input", `the job's spec is not valid (${issues})`);
   }
   const onEpoch = (report: EpochReport) => send({ type: "epoch", report });
-  const result = (await looksLikeImages(request.datasetPath))
-    ? await trainImages({ ...(await readImages(request.datasetPath)), source: request.datasetName }, spec.data.model, spec.data.training, { onEpoch })
-    : await trainTable({ ...(await readTable(request.datasetPath)), source: request.datasetName }, spec.data, { onEpoch });
+  let result: { onnx: Uint8Array; card: ModelCard };
+  if (await looksLikeImages(request.datasetPath)) {
+    result = await trainImages({ ...(await readImages(request.datasetPath)), source: request.datasetName }, spec.data.model, spec.data.training, { onEpoch });
+  } else {
+    const table = { ...(await readTable(request.datasetPath)), source: request.datasetName };
+    result = isSequenceKind(spec.data.model.kind) ? await trainSequenceTable(table, spec.data, { onEpoch }) : await trainTable(table, spec.data, { onEpoch });
+  }
   await writeFileAtomic(request.outPath, result.onnx);
   return result.card;
 }

@@ -156,6 +156,29 @@ export class ModelFile {
     });
   }
 
+  /** The task's metrics on sequences with their targets. */
+  async evaluateSequencesWith(session: Session, set: SequenceSet): Promise<Evaluation> {
+    const card = this.requireCard();
+    if (!set.target) throw inputError("the sequences have no target to evaluate against", { file: set.source });
+    const records = await this.predictSequencesWith(session, set);
+    if (card.task === "regression") {
+      if (set.target.kind !== "numeric") throw inputError("the target has labels; the model predicts numbers", { file: set.source });
+      return { task: "regression", rows: set.count, metrics: { ...regressionMetrics(set.target.values, records.map((r) => r.prediction as number)) } };
+    }
+    const labels = card.labels!;
+    const index = new Map(labels.map((l, i) => [l, i]));
+    const given = set.target.kind === "labels" ? set.target.labels : Array.from(set.target.values, String);
+    const truth = given.map((l, i) => {
+      const k = index.get(l);
+      if (k === undefined) throw inputError(`the label '${l}' is not one the model knows (${labels.join(", ")})`, { file: set.source, row: set.rowLabels[i] });
+      return k;
+    });
+    const probs = new Float64Array(records.length * labels.length);
+    records.forEach((r, i) => labels.forEach((l, k) => (probs[i * labels.length + k] = r.probabilities![l])));
+    const { confusion, ...metrics } = classificationMetrics(truth, probs, labels.length);
+    return { task: "classification", rows: set.count, metrics, labels, confusion };
+  }
+
   /** Accuracy and the other classification metrics on labelled images. */
   async evaluateImagesWith(session: Session, set: ImageSet): Promise<Evaluation> {
     const labels = this.requireCard().labels!;

@@ -4,6 +4,8 @@
 import { createHash } from "node:crypto";
 import { compareLabels } from "../data/encoders.js";
 import type { SequenceSet } from "../data/sequences.js";
+import { forecastWindows, rowsAsSequences, slidingWindows } from "../data/sequences.js";
+import type { RawTable } from "../data/table.js";
 import { inputError } from "../errors.js";
 import type { Graph } from "../engine/graph.js";
 import { encodeModel } from "../engine/onnx-codec.js";
@@ -15,7 +17,7 @@ import type { ModelCard } from "./card.js";
 import { cardMetadata } from "./card.js";
 import type { Problem } from "./network.js";
 import { LENGTHS_INPUT, inferenceGraph } from "./network.js";
-import type { ModelSpec, Task, TrainingSpec } from "./spec.js";
+import type { ModelSpec, TabularSpec, Task, TrainingSpec } from "./spec.js";
 import type { EpochReport, FitOptions } from "./trainer.js";
 import { fit, trainingSplit } from "./trainer.js";
 
@@ -120,4 +122,31 @@ export async function trainSequences(
   };
   const onnx = encodeModel(graph, { metadata: cardMetadata(card), producerVersion: VERSION, docString: `OpenMaaS ${model.kind} sequence ${task} model` });
   return { onnx, card, history: result.history };
+}
+
+/** Whether a model family trains on sequences. */
+export function isSequenceKind(kind: ModelSpec["kind"]): boolean {
+  return kind === "rnn" || kind === "lstm" || kind === "gru";
+}
+
+/**
+ * A table as a sequence model's data: windows of the target series when the spec (or the card)
+ * has `windows`, else one sequence per row. `withTarget: false` is prediction input: every window,
+ * the last included, and no target column needed.
+ */
+export function tableSequences(table: RawTable, target: string, windows: { window: number; horizon: number } | undefined, options: { withTarget: boolean; ignore?: readonly string[]; task?: Task }): SequenceSet {
+  if (windows) {
+    return options.withTarget
+      ? slidingWindows(table, { column: target, window: windows.window, horizon: windows.horizon })
+      : forecastWindows(table, { column: target, window: windows.window });
+  }
+  if (options.withTarget) return rowsAsSequences(table, { target, ignore: options.ignore ?? [], ...(options.task ? { task: options.task } : {}) });
+  return rowsAsSequences(table, { ignore: [...(options.ignore ?? []), ...(table.columns.includes(target) ? [target] : [])] });
+}
+
+/** Trains a sequence model on a table, as `maas train` and training jobs do. */
+export function trainSequenceTable(table: RawTable, spec: TabularSpec, options: FitOptions & { runtime?: Runtime } = {}): Promise<SequenceResult> {
+  const set = tableSequences(table, spec.target, spec.windows, { withTarget: true, ignore: spec.columns.ignore, ...(spec.task ? { task: spec.task } : {}) });
+  const window = spec.windows ? { column: spec.target, window: spec.windows.window, horizon: spec.windows.horizon, features: [] } : undefined;
+  return trainSequences(set, spec.model, spec.training, { ...options, target: spec.target, ...(spec.task ? { task: spec.task } : {}), ...(window ? { window } : {}) });
 }

@@ -136,6 +136,8 @@ export const TabularSpecSchema = z
     /** Defaults depend on the model family (see trainingDefaults). */
     training: z.record(z.string(), z.unknown()).default({}),
     columns: ColumnsSpecSchema.default({ ignore: [], categorical: [], numeric: [] }),
+    /** Sequence models: cut the target column, a series, into windows of `window` rows whose target lies `horizon` rows after. */
+    windows: z.object({ window: z.number().int().positive(), horizon: z.number().int().positive().default(1) }).optional(),
   })
   .transform((s, ctx) => {
     const training = TrainingSpecSchema.safeParse({ ...trainingDefaults(s.model.kind), ...s.training });

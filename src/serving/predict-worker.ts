@@ -9,6 +9,7 @@ import type { RawTable } from "../data/table.js";
 import { tableFromRows } from "../data/table.js";
 import { MaasError } from "../errors.js";
 import { ModelFile } from "../models/model-file.js";
+import { tableSequences } from "../models/sequences.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
 import type { Session, SessionOptions } from "../runtime/runtime.js";
 import { SessionCache } from "../runtime/session-cache.js";
@@ -58,6 +59,11 @@ async function handle(req: WorkRequest): Promise<WorkResult> {
     case "evaluate":
       return withModel(req.model, async (session, file) => {
         const image = file.card?.image;
+        const seq = file.card?.sequence;
+        if (seq) {
+          const windows = seq.window ? { window: seq.window.window, horizon: seq.window.horizon } : undefined;
+          return file.evaluateSequencesWith(session, tableSequences(await readTable(req.datasetPath), file.card!.target, windows, { withTarget: true }));
+        }
         if (!image) return file.evaluateWith(session, await readTable(req.datasetPath), req.target);
         const set = await readImages(req.datasetPath, { channels: image.channels as 1 | 3, height: image.height, width: image.width });
         return file.evaluateImagesWith(session, set);

@@ -54,7 +54,7 @@ export function jobRoutes(s: Services) {
         if (!images && body.model.kind === "cnn") throw new MaasError("unprocessable", `a cnn trains on images; dataset '${dataset.name}' is a table`);
         const target = body.target ?? (images ? "label" : undefined);
         if (!target) throw new MaasError("bad_input", "target is required: the column to predict");
-        const parsed = TabularSpecSchema.safeParse({ target, task: body.task, model: body.model, training: body.training ?? {}, columns: body.columns ?? {} });
+        const parsed = TabularSpecSchema.safeParse({ target, task: body.task, model: body.model, training: body.training ?? {}, columns: body.columns ?? {}, ...(body.windows ? { windows: body.windows } : {}) });
         if (!parsed.success) {
           const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
           throw new MaasError("bad_input", `invalid training spec: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`, details);
