@@ -31,7 +31,7 @@ const SERIES = Number(process.env.BENCH_SERIES ?? 2000);
 const WINDOW = 20;
 const FORECAST_EPOCHS = Number(process.env.BENCH_FORECAST_EPOCHS ?? 30);
 /** Adding problem: sequence lengths, sequences, epochs. */
-const ADDING_STEPS = (process.env.BENCH_ADDING_STEPS ?? "50").split(",").map(Number);
+const ADDING_STEPS = (process.env.BENCH_ADDING_STEPS ?? "50,200").split(",").map(Number);
 const ADDING_COUNT = Number(process.env.BENCH_ADDING_COUNT ?? 5000);
 const ADDING_EPOCHS = Number(process.env.BENCH_ADDING_EPOCHS ?? 20);
 /** Speed: LSTM shape, sequences per epoch, epochs per run (the last timed), interleaved runs per setting. */
@@ -42,7 +42,6 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
 
 const int = (x: number): string => Math.round(x).toLocaleString("en");
-const f3 = (x: number): string => x.toFixed(3);
 const f4 = (x: number): string => x.toFixed(4);
 const spec = (kind: Kind, hidden: number): ModelSpec => ModelSpecSchema.parse({ kind, hidden: [hidden] });
 
