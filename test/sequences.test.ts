@@ -63,6 +63,23 @@ describe("sequence models through the CLI", () => {
     expect(p.stdout.trim().split("\n").map((l) => JSON.parse(l).prediction)).toEqual(["up", "down"]);
   }, 120_000);
 
+  test("a vanilla RNN learns the sum of a row's steps", () => {
+    const rng = new Random(5);
+    let csv = "s0,s1,s2,s3,s4,total\n";
+    for (let i = 0; i < 300; i++) {
+      const steps = Array.from({ length: 5 }, () => rng.uniform());
+      csv += `${steps.map((v) => v.toFixed(4)).join(",")},${steps.reduce((a, b) => a + b, 0).toFixed(4)}\n`;
+    }
+    writeFileSync(join(dir, "sums.csv"), csv);
+    const t = maas("train", "--data", "sums.csv", "--target", "total", "--model", "rnn", "--hidden", "16", "--epochs", "60", "--seed", "1", "--out", "r.onnx", "--json");
+    expect(t.code, t.stderr).toBe(0);
+    expect(lastJson(t.stdout).metrics.r2).toBeGreaterThan(0.95);
+    const p = maas("predict", "--model", "r.onnx", "--data", "sums.csv", "--json");
+    const first = JSON.parse(p.stdout.trim().split("\n")[0]);
+    const row = csv.split("\n")[1].split(",").map(Number);
+    expect(Math.abs(first.prediction - row[5])).toBeLessThan(0.15);
+  }, 120_000);
+
   test("bad input: a gap inside a row, a window longer than the series", () => {
     writeFileSync(join(dir, "gap.csv"), "a,b,c,y\n1,2,3,1\n1,,3,2\n1,2,3,3\n");
     const gap = maas("train", "--data", "gap.csv", "--target", "y", "--model", "rnn", "--out", "x.onnx");
