@@ -22,7 +22,7 @@ import { fit, optimizerConfig, trainingSplit } from "../src/models/trainer.js";
 import { defaultRuntime } from "../src/runtime/onnxruntime.js";
 import { profileStep } from "./ort-profile.js";
 import type { StepProfile } from "./ort-profile.js";
-import { machine, median, replaceSection } from "./report.js";
+import { compareSpeed, machine, replaceSection } from "./report.js";
 
 const DIR = process.env.FMNIST_DIR ?? "/usr/share/datasets/fashion-mnist";
 const OUT = "bench/.out";
@@ -147,27 +147,7 @@ function pytorchSpeed(threads: number): { rate: number; torch: string } {
 
 async function speed(train: ImageSet): Promise<{ rows: string[]; ratios: number[]; torch: string }> {
   const data = subset(train, SPEED_ROWS + 64);
-  const rows: string[] = [];
-  const ratios: number[] = [];
-  let torch = "";
-  for (const threads of [1, 2]) {
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let r = 0; r < REPEATS; r++) {
-      // Interleaved, so both see the same machine load.
-      ours.push(await openmaasSpeed(data, threads));
-      const t = pytorchSpeed(threads);
-      theirs.push(t.rate);
-      torch = t.torch;
-      console.log(`  threads ${threads}, run ${r + 1}: OpenMaaS ${int(ours[r])}, PyTorch ${int(t.rate)} samples/s`);
-    }
-    const [a, b] = [median(ours), median(theirs)];
-    ratios.push(a / b);
-    const row = `| ${threads} | ${int(a)} (${ours.map(int).join(", ")}) | ${int(b)} (${theirs.map(int).join(", ")}) | ${(a / b).toFixed(2)}x |`;
-    rows.push(row);
-    console.log(row);
-  }
-  return { rows, ratios, torch };
+  return compareSpeed(REPEATS, (threads) => openmaasSpeed(data, threads), pytorchSpeed);
 }
 
 // ---------------------------------------------------------------- profile

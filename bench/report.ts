@@ -29,3 +29,36 @@ export function replaceSection(path: string, id: string, title: string, body: st
   writeFileSync(`${path}.tmp`, next);
   renameSync(`${path}.tmp`, path);
 }
+
+const int = (x: number): string => Math.round(x).toLocaleString("en");
+
+/**
+ * Training samples/s of OpenMaaS and the peer at 1 and 2 threads, interleaved run by run so both
+ * see the same machine load; medians, and a Markdown row per thread count.
+ */
+export async function compareSpeed(
+  repeats: number,
+  ours: (threads: number) => Promise<number>,
+  peer: (threads: number) => { rate: number; torch: string },
+): Promise<{ rows: string[]; ratios: number[]; torch: string }> {
+  const rows: string[] = [];
+  const ratios: number[] = [];
+  let torch = "";
+  for (const threads of [1, 2]) {
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      a.push(await ours(threads));
+      const t = peer(threads);
+      b.push(t.rate);
+      torch = t.torch;
+      console.log(`  threads ${threads}, run ${r + 1}: OpenMaaS ${int(a[r])}, PyTorch ${int(t.rate)} samples/s`);
+    }
+    const [ma, mb] = [median(a), median(b)];
+    ratios.push(ma / mb);
+    const row = `| ${threads} | ${int(ma)} (${a.map(int).join(", ")}) | ${int(mb)} (${b.map(int).join(", ")}) | ${(ma / mb).toFixed(2)}x |`;
+    rows.push(row);
+    console.log(row);
+  }
+  return { rows, ratios, torch };
+}

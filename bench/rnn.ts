@@ -17,7 +17,7 @@ import type { ModelSpec } from "../src/models/spec.js";
 import { ModelSpecSchema, resolveTraining } from "../src/models/spec.js";
 import type { EpochReport } from "../src/models/trainer.js";
 import { trainingSplit } from "../src/models/trainer.js";
-import { machine, median, replaceSection } from "./report.js";
+import { compareSpeed, machine, replaceSection } from "./report.js";
 
 const OUT = "bench/.out";
 const PYTHON = "/usr/bin/python3";
@@ -206,27 +206,7 @@ function pytorchSpeed(threads: number): { rate: number; torch: string } {
 
 async function speed(): Promise<{ rows: string[]; ratios: number[]; torch: string }> {
   const set = speedSet(SPEED_ROWS + 64);
-  const rows: string[] = [];
-  const ratios: number[] = [];
-  let torch = "";
-  for (const threads of [1, 2]) {
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let r = 0; r < REPEATS; r++) {
-      // Interleaved, so both see the same machine load.
-      ours.push(await openmaasSpeed(set, threads));
-      const t = pytorchSpeed(threads);
-      theirs.push(t.rate);
-      torch = t.torch;
-      console.log(`  threads ${threads}, run ${r + 1}: OpenMaaS ${int(ours[r])}, PyTorch ${int(t.rate)} samples/s`);
-    }
-    const [a, b] = [median(ours), median(theirs)];
-    ratios.push(a / b);
-    const row = `| ${threads} | ${int(a)} (${ours.map(int).join(", ")}) | ${int(b)} (${theirs.map(int).join(", ")}) | ${(a / b).toFixed(2)}x |`;
-    rows.push(row);
-    console.log(row);
-  }
-  return { rows, ratios, torch };
+  return compareSpeed(REPEATS, (threads) => openmaasSpeed(set, threads), pytorchSpeed);
 }
 
 // ---------------------------------------------------------------- main
