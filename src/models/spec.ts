@@ -90,7 +90,8 @@ export const TrainingSpecSchema = z.object({
  * networks take more, smaller steps than the schema's defaults suit.
  */
 export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecInput> {
-  if (kind === "linear" || kind === "logistic") return { optimizer: "lbfgs", epochs: 500, earlyStopping: false };
+  // Nothing held out either: the fit is on every row, as scikit-learn's (metrics are then training metrics).
+  if (kind === "linear" || kind === "logistic") return { optimizer: "lbfgs", epochs: 500, earlyStopping: false, validationSplit: 0 };
   // Recurrent networks: Adam at 0.005, gradients clipped to norm 1 (exploding gradients through time).
   if (kind === "rnn" || kind === "lstm" || kind === "gru") return { lr: 0.005, clipNorm: 1 };
   // Convolutional networks with batch norm: Adam at 0.002 decayed to 0 by a cosine over the run,
