@@ -8,6 +8,7 @@ import { TabularSpecSchema } from "../models/spec.js";
 import { FsBlobStore } from "../registry/fs-blob-store.js";
 import { SqliteStore } from "../registry/sqlite-store.js";
 import type { DatasetRecord, JobEvent, JobRecord, JobStatus } from "../registry/store.js";
+import { queuedJob } from "../registry/store.js";
 import type { JobQueue } from "./queue.js";
 
 export const TENANT = "acme";
@@ -61,25 +62,9 @@ export class QueueHarness {
   /** A queued job training model `houses`; each job is created a second after the previous one. */
   async job(ds: DatasetRecord | string, spec: TabularSpecInput, over: Partial<JobRecord> = {}): Promise<JobRecord> {
     this.clock += 1000;
-    return this.store.createJob({
-      id: randomUUID(),
-      tenant: TENANT,
-      name: "houses",
-      dataset: typeof ds === "string" ? ds : ds.id,
-      spec: TabularSpecSchema.parse(spec),
-      status: "queued",
-      progress: null,
-      metrics: null,
-      error: null,
-      model: null,
-      attempts: 0,
-      cancelRequested: false,
-      createdAt: new Date(this.clock).toISOString(),
-      startedAt: null,
-      finishedAt: null,
-      createdBy: "key-1",
-      ...over,
-    });
+    const dataset = typeof ds === "string" ? ds : ds.id;
+    const job = queuedJob({ id: randomUUID(), tenant: TENANT, name: "houses", dataset, spec: TabularSpecSchema.parse(spec), createdBy: "key-1", createdAt: new Date(this.clock).toISOString() });
+    return this.store.createJob({ ...job, ...over });
   }
 
   /** The job once it has one of `statuses` (polling the store). */

@@ -96,9 +96,7 @@ export class ModelFile {
           records.push({ prediction: float32ToNumber((pred as Float32Array)[i]) });
           continue;
         }
-        const p: Record<string, number> = {};
-        labels.forEach((l, k) => (p[l] = float32ToNumber(probs![i * labels.length + k])));
-        records.push({ prediction: (pred as string[])[i], probabilities: p });
+        records.push({ prediction: (pred as string[])[i], probabilities: classProbabilities(labels, probs!, i) });
       }
     }
     return records;
@@ -122,11 +120,9 @@ export class ModelFile {
       const pred = out.prediction.data as string[];
       const probs = out.probabilities.data as Float32Array;
       for (let i = 0; i < n; i++) {
-        const p: Record<string, number> = {};
-        labels.forEach((l, k) => (p[l] = float32ToNumber(probs[i * labels.length + k])));
         // IDX labels are integers, and are answered as integers.
         const prediction = card.labelKind === "idx" ? Number(pred[i]) : pred[i];
-        records.push({ ...(set.files ? { file: set.files[start + i] } : {}), prediction, probabilities: p });
+        records.push({ ...(set.files ? { file: set.files[start + i] } : {}), prediction, probabilities: classProbabilities(labels, probs, i) });
       }
     }
     return records;
@@ -150,9 +146,7 @@ export class ModelFile {
     const out = await session.run(feeds, labels ? ["prediction", "probabilities"] : ["prediction"]);
     return Array.from({ length: set.count }, (_v, i) => {
       if (!labels) return { prediction: float32ToNumber((out.prediction.data as Float32Array)[i]) };
-      const p: Record<string, number> = {};
-      labels.forEach((l, k) => (p[l] = float32ToNumber((out.probabilities.data as Float32Array)[i * labels.length + k])));
-      return { prediction: (out.prediction.data as string[])[i], probabilities: p };
+      return { prediction: (out.prediction.data as string[])[i], probabilities: classProbabilities(labels, out.probabilities.data as Float32Array, i) };
     });
   }
 
@@ -166,17 +160,10 @@ export class ModelFile {
       return { task: "regression", rows: set.count, metrics: { ...regressionMetrics(set.target.values, records.map((r) => r.prediction as number)) } };
     }
     const labels = card.labels!;
-    const index = new Map(labels.map((l, i) => [l, i]));
     const given = set.target.kind === "labels" ? set.target.labels : Array.from(set.target.values, String);
-    const truth = given.map((l, i) => {
-      const k = index.get(l);
-      if (k === undefined) throw inputError(`the label '${l}' is not one the model knows (${labels.join(", ")})`, { file: set.source, row: set.rowLabels[i] });
-      return k;
-    });
-    const probs = new Float64Array(records.length * labels.length);
-    records.forEach((r, i) => labels.forEach((l, k) => (probs[i * labels.length + k] = r.probabilities![l])));
-    const { confusion, ...metrics } = classificationMetrics(truth, probs, labels.length);
-    return { task: "classification", rows: set.count, metrics, labels, confusion };
+    return classificationEvaluation(labels, given, records, (l, i) =>
+      inputError(`the label '${l}' is not one the model knows (${labels.join(", ")})`, { file: set.source, row: set.rowLabels[i] }),
+    );
   }
 
   /** Accuracy and the other classification metrics on labelled images. */
@@ -184,16 +171,9 @@ export class ModelFile {
     const labels = this.requireCard().labels!;
     if (!set.labels) throw inputError("the images have no labels to evaluate against", { file: set.source });
     const records = await this.predictImagesWith(session, set);
-    const index = new Map(labels.map((l, i) => [l, i]));
-    const truth = set.labels.map((l, i) => {
-      const k = index.get(l);
-      if (k === undefined) throw inputError(`image ${set.files?.[i] ?? i + 1} has the label '${l}', which the model does not know (${labels.join(", ")})`, { file: set.source });
-      return k;
-    });
-    const probs = new Float64Array(records.length * labels.length);
-    records.forEach((r, i) => labels.forEach((l, k) => (probs[i * labels.length + k] = r.probabilities![l])));
-    const { confusion, ...metrics } = classificationMetrics(truth, probs, labels.length);
-    return { task: "classification", rows: set.count, metrics, labels, confusion };
+    return classificationEvaluation(labels, set.labels, records, (l, i) =>
+      inputError(`image ${set.files?.[i] ?? i + 1} has the label '${l}', which the model does not know (${labels.join(", ")})`, { file: set.source }),
+    );
   }
 
   /** The task's metrics on a labelled table (and, for classifiers, the confusion matrix). */
@@ -224,17 +204,36 @@ export class ModelFile {
       return { task: "regression", rows: table.rows, metrics: { ...regressionMetrics(truth, records.map((r) => r.prediction as number)) } };
     }
     const labels = card.labels!;
-    const index = new Map(labels.map((l, i) => [l, i]));
-    const truth = cells.map((v, r) => {
-      const k = v === null ? undefined : index.get(v);
-      if (k === undefined) throw inputError(`the label '${v}' is not one the model knows (${[...labels].sort(compareLabels).join(", ")})`, where(r));
-      return k;
-    });
-    const probs = new Float64Array(records.length * labels.length);
-    records.forEach((r, i) => labels.forEach((l, k) => (probs[i * labels.length + k] = r.probabilities![l])));
-    const { confusion, ...metrics } = classificationMetrics(truth, probs, labels.length);
-    return { task: "classification", rows: table.rows, metrics, labels, confusion };
+    return classificationEvaluation(labels, cells, records, (l, r) =>
+      inputError(`the label '${l}' is not one the model knows (${[...labels].sort(compareLabels).join(", ")})`, where(r)),
+    );
   }
+}
+
+/** Row i's class probabilities, by label. */
+function classProbabilities(labels: readonly string[], probs: Float32Array, i: number): Record<string, number> {
+  const p: Record<string, number> = {};
+  labels.forEach((l, k) => (p[l] = float32ToNumber(probs[i * labels.length + k])));
+  return p;
+}
+
+/** Classification metrics of predicted records against the given labels; `unknown` is the error for a label the model lacks. */
+function classificationEvaluation(
+  labels: string[],
+  given: readonly (string | null)[],
+  records: readonly PredictionRecord[],
+  unknown: (label: string | null, index: number) => Error,
+): Evaluation {
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const truth = given.map((l, i) => {
+    const k = l === null ? undefined : index.get(l);
+    if (k === undefined) throw unknown(l, i);
+    return k;
+  });
+  const probs = new Float64Array(records.length * labels.length);
+  records.forEach((r, i) => labels.forEach((l, k) => (probs[i * labels.length + k] = r.probabilities![l])));
+  const { confusion, ...metrics } = classificationMetrics(truth, probs, labels.length);
+  return { task: "classification", rows: given.length, metrics, labels, confusion };
 }
 
 export type Evaluation =

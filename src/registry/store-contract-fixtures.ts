@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import type { ApiKeyRecord, DatasetRecord, JobRecord, MetadataStore, NewVersion, Page, PageRequest } from "./store.js";
+import { queuedJob } from "./store.js";
 
 /** The tenant the tests act as, and the one that must never see its records. */
 export const ACME = "acme";
@@ -45,25 +46,8 @@ export function datasetRecord(tenant: string, over: Partial<DatasetRecord> = {})
 }
 
 export function jobRecord(tenant: string, dataset: string, over: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id: randomUUID(),
-    tenant,
-    name: "wine",
-    dataset,
-    spec: { target: "quality", model: { kind: "mlp", hidden: [16, 8] }, training: { epochs: 3 } },
-    status: "queued",
-    progress: null,
-    metrics: null,
-    error: null,
-    model: null,
-    attempts: 0,
-    cancelRequested: false,
-    createdAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
-    createdBy: "key-1",
-    ...over,
-  };
+  const spec = { target: "quality", model: { kind: "mlp", hidden: [16, 8] }, training: { epochs: 3 } };
+  return { ...queuedJob({ id: randomUUID(), tenant, name: "wine", dataset, spec, createdBy: "key-1" }), ...over };
 }
 
 export function newVersion(tenant: string, model: string, over: Partial<NewVersion> = {}): NewVersion {

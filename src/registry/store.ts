@@ -79,6 +79,23 @@ export interface JobRecord {
   createdBy: string;
 }
 
+/** A job as it enters the queue: given what the request says, everything else starts empty. */
+export function queuedJob(j: Pick<JobRecord, "id" | "tenant" | "name" | "dataset" | "spec" | "createdBy"> & { createdAt?: string }): JobRecord {
+  return {
+    ...j,
+    status: "queued",
+    progress: null,
+    metrics: null,
+    error: null,
+    model: null,
+    attempts: 0,
+    cancelRequested: false,
+    createdAt: j.createdAt ?? new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
 export interface JobEvent {
   job: string;
   /** 1, 2, 3, ... per job: the SSE event id. */

@@ -7,6 +7,7 @@ import { JobRequestSchema, PageQuerySchema } from "../../api/schemas.js";
 import { MaasError } from "../../errors.js";
 import { TabularSpecSchema } from "../../models/spec.js";
 import type { JobEvent, JobRecord } from "../../registry/store.js";
+import { queuedJob } from "../../registry/store.js";
 import type { Services } from "../app.js";
 import { caller } from "../auth.js";
 import { idempotent } from "../idempotency.js";
@@ -65,24 +66,7 @@ export function jobRoutes(s: Services) {
         if (unknown.length > 0) {
           throw new MaasError("unprocessable", `dataset '${dataset.name}' has no column ${unknown.map((c) => `'${c}'`).join(", ")} (columns: ${[...known].join(", ")})`);
         }
-        const job = await s.store.createJob({
-          id: randomUUID(),
-          tenant: p.tenant,
-          name: body.name,
-          dataset: dataset.id,
-          spec,
-          status: "queued",
-          progress: null,
-          metrics: null,
-          error: null,
-          model: null,
-          attempts: 0,
-          cancelRequested: false,
-          createdAt: new Date().toISOString(),
-          startedAt: null,
-          finishedAt: null,
-          createdBy: p.keyId,
-        });
+        const job = await s.store.createJob(queuedJob({ id: randomUUID(), tenant: p.tenant, name: body.name, dataset: dataset.id, spec, createdBy: p.keyId }));
         s.queue.enqueue(job.id);
         return { status: 202, body: { id: job.id, status: job.status } };
       });
