@@ -1,7 +1,7 @@
 // npm run bench:rnn — the recurrent models (rnn, lstm, gru) against PyTorch in the same run: (1) forecasting
 // a noisy two-tone sine series one step ahead from 20-step windows, validation R² against the last-value
 // baseline; (2) the adding problem (Hochreiter & Schmidhuber), validation MSE against predicting 1; (3)
-// speed: LSTM training samples/s, threads 1 and 2, interleaved. Prints the tables and writes them to
+// speed: LSTM training samples/s, threads 1 and 2, interleaved, and on sequences of varying length. Prints the tables and writes them to
 // docs/benchmarks.md (section "rnn").
 // src/version.ts reads the package.json one level above it: the npm script copies it to bench/.out/js.
 import { execFileSync } from "node:child_process";
@@ -17,7 +17,7 @@ import type { ModelSpec } from "../src/models/spec.js";
 import { ModelSpecSchema, resolveTraining } from "../src/models/spec.js";
 import type { EpochReport } from "../src/models/trainer.js";
 import { trainingSplit } from "../src/models/trainer.js";
-import { compareSpeed, machine, replaceSection } from "./report.js";
+import { compareSpeed, machine, median, replaceSection } from "./report.js";
 
 const OUT = "bench/.out";
 const PYTHON = "/usr/bin/python3";
@@ -38,6 +38,8 @@ const ADDING_EPOCHS = Number(process.env.BENCH_ADDING_EPOCHS ?? 20);
 const SPEED = { steps: 50, features: 32, hidden: 128, batch: 64 };
 const SPEED_ROWS = Number(process.env.BENCH_ROWS ?? 1280);
 const SPEED_EPOCHS = 2;
+/** Speed on sequences of varying length: lengths uniform in MIN..steps, one thread. */
+const VARYING = { steps: 100, min: 10 };
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
 
@@ -189,17 +191,29 @@ function speedSet(rows: number): SequenceSet {
   return { source: "random", count: rows, steps: SPEED.steps, features: SPEED.features, values, target: { kind: "numeric", values: target }, columns: [], rowLabels: Array.from({ length: rows }, (_v, i) => i + 1) };
 }
 
+/** Random sequences of VARYING.steps, lengths uniform in VARYING.min..steps (steps past a length are 0). */
+function varyingSet(rows: number): SequenceSet {
+  const { steps, min } = VARYING;
+  const rng = new Random(5);
+  const lengths = Int32Array.from({ length: rows }, () => min + rng.int(steps - min + 1));
+  const values = new Float32Array(rows * steps * SPEED.features);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < lengths[r] * SPEED.features; i++) values[r * steps * SPEED.features + i] = rng.uniform();
+  const target = Float32Array.from({ length: rows }, () => rng.uniform());
+  return { source: "random", count: rows, steps, features: SPEED.features, values, lengths, target: { kind: "numeric", values: target }, columns: [], rowLabels: Array.from({ length: rows }, (_v, i) => i + 1) };
+}
+
 /** Samples/s of the last of SPEED_EPOCHS epochs (onEpoch reports); 64 extra sequences are held out so the evaluation stays short. */
-async function openmaasSpeed(set: SequenceSet, threads: number): Promise<number> {
+async function openmaasSpeed(set: SequenceSet, threads: number, lengthBuckets?: number): Promise<number> {
   const validationSplit = 64 / set.count;
-  const training = resolveTraining("lstm", { epochs: SPEED_EPOCHS, earlyStopping: false, threads, batchSize: SPEED.batch, validationSplit });
+  const training = resolveTraining("lstm", { epochs: SPEED_EPOCHS, earlyStopping: false, threads, batchSize: SPEED.batch, validationSplit, lengthBuckets });
   const history: EpochReport[] = [];
   await trainSequences(set, spec("lstm", SPEED.hidden), training, { onEpoch: (r) => history.push(r) });
   return history[SPEED_EPOCHS - 1].samplesPerSecond;
 }
 
-function pytorchSpeed(threads: number): { rate: number; torch: string } {
-  const args = [PEER, "--mode", "speed", "--kind", "lstm", "--rows", String(SPEED_ROWS), "--steps", String(SPEED.steps), "--features", String(SPEED.features), "--hidden", String(SPEED.hidden), "--batch", String(SPEED.batch), "--epochs", String(SPEED_EPOCHS), "--threads", String(threads)];
+function pytorchSpeed(threads: number, varying = false): { rate: number; torch: string } {
+  const shape = varying ? ["--steps", String(VARYING.steps), "--min-length", String(VARYING.min)] : ["--steps", String(SPEED.steps)];
+  const args = [PEER, "--mode", "speed", "--kind", "lstm", "--rows", String(SPEED_ROWS), ...shape, "--features", String(SPEED.features), "--hidden", String(SPEED.hidden), "--batch", String(SPEED.batch), "--epochs", String(SPEED_EPOCHS), "--threads", String(threads)];
   const r = JSON.parse(execFileSync(PYTHON, args).toString().trim().split("\n").pop()!) as { samplesPerSecond: number[]; torch: string };
   return { rate: r.samplesPerSecond[SPEED_EPOCHS - 1], torch: r.torch };
 }
@@ -207,6 +221,25 @@ function pytorchSpeed(threads: number): { rate: number; torch: string } {
 async function speed(): Promise<{ rows: string[]; ratios: number[]; torch: string }> {
   const set = speedSet(SPEED_ROWS + 64);
   return compareSpeed(REPEATS, (threads) => openmaasSpeed(set, threads), pytorchSpeed);
+}
+
+/** One thread, interleaved: OpenMaaS with length buckets, with one padded graph, and PyTorch on packed sequences. */
+async function varyingSpeed(): Promise<string[]> {
+  const set = varyingSet(SPEED_ROWS + 64);
+  const runs: [number[], number[], number[]] = [[], [], []];
+  for (let r = 0; r < REPEATS; r++) {
+    runs[0].push(await openmaasSpeed(set, 1));
+    runs[1].push(await openmaasSpeed(set, 1, 1));
+    runs[2].push(pytorchSpeed(1, true).rate);
+    console.log(`  varying lengths, run ${r + 1}: bucketed ${int(runs[0][r])}, one padded graph ${int(runs[1][r])}, PyTorch packed ${int(runs[2][r])} samples/s`);
+  }
+  const [bucketed, padded, packed] = runs.map(median);
+  const cell = (xs: number[]) => `${int(median(xs))} (${xs.map(int).join(", ")})`;
+  return [
+    "| OpenMaaS, length buckets (default) | OpenMaaS, one padded graph (`lengthBuckets: 1`) | PyTorch, packed sequences | buckets / padded | buckets / PyTorch |",
+    "|---:|---:|---:|---:|---:|",
+    `| ${cell(runs[0])} | ${cell(runs[1])} | ${cell(runs[2])} | ${(bucketed / padded).toFixed(2)}x | ${(bucketed / packed).toFixed(2)}x |`,
+  ];
 }
 
 // ---------------------------------------------------------------- main
@@ -218,6 +251,7 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${load}`);
 
   const fast = SKIP.has("speed") ? undefined : (console.log(`speed: LSTM, ${SPEED_ROWS} sequences, ${SPEED_EPOCHS} epochs (the last timed), ${REPEATS} interleaved runs per setting`), await speed());
+  const varying = SKIP.has("varying") ? undefined : (console.log(`speed on varying lengths ${VARYING.min}..${VARYING.steps}, 1 thread`), await varyingSpeed());
   const forecast = SKIP.has("forecast") ? undefined : await forecasting();
   const add = [];
   if (!SKIP.has("adding")) for (const steps of ADDING_STEPS) add.push(await adding(steps));
@@ -279,6 +313,19 @@ async function main(): Promise<void> {
       "| threads | OpenMaaS samples/s | PyTorch samples/s | OpenMaaS / PyTorch |",
       "|---:|---:|---:|---:|",
       ...fast.rows,
+      "",
+    );
+  }
+  if (varying) {
+    body.push(
+      "### Speed: sequences of varying length",
+      "",
+      `The same LSTM on ${int(SPEED_ROWS)} sequences of ${VARYING.min} to ${VARYING.steps} steps (lengths uniform), one thread, samples/s as above, median of ${REPEATS}`,
+      "interleaved runs. OpenMaaS trains on one graph per length bucket (up to 4, cut at the length quartiles of the training",
+      "rows), or on one graph padded to the longest sequence with `lengthBuckets: 1`; PyTorch reads the batch with",
+      "`pack_padded_sequence`, its LSTM skipping each sequence's padding.",
+      "",
+      ...varying,
       "",
     );
   }

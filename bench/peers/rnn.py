@@ -7,6 +7,8 @@ Modes (each prints one JSON line):
            the training rows' mean and (population) std, as OpenMaaS normalises them; the target is left raw.
            Reports each epoch's validation MSE and R^2, and those of the epoch with the lowest validation MSE.
   speed    --rows random sequences of --steps x --features with a random numeric target; samples/s of each epoch.
+           With --min-length L, the sequences' lengths are uniform in L..steps and the layer reads them packed
+           (pack_padded_sequence), its output the state after each sequence's last step.
 Samples/s counts the training steps only (shuffle, batch gathering, forward, backward, update), as OpenMaaS's do.
 """
 import argparse
@@ -31,6 +33,7 @@ ap.add_argument("--lr", type=float, default=0.005)
 ap.add_argument("--clip", type=float, default=1.0)
 ap.add_argument("--threads", type=int, required=True)
 ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--min-length", type=int, help="varying lengths L..steps (speed)")
 a = ap.parse_args()
 
 torch.set_num_threads(a.threads)
@@ -45,12 +48,17 @@ class Net(torch.nn.Module):
         self.rec = LAYERS[a.kind](a.features, a.hidden, batch_first=True)
         self.out = torch.nn.Linear(a.hidden, 1)
 
-    def forward(self, x):
-        h, _ = self.rec(x)
-        return self.out(h[:, -1, :]).squeeze(1)
+    def forward(self, x, lengths=None):
+        if lengths is None:
+            h, _ = self.rec(x)
+            return self.out(h[:, -1, :]).squeeze(1)
+        packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        _, state = self.rec(packed)
+        last = state[0] if a.kind == "lstm" else state
+        return self.out(last[-1]).squeeze(1)
 
 
-def train_epoch(model, opt, x, y):
+def train_epoch(model, opt, x, y, lengths=None):
     """One epoch over all rows of x in a fresh random order; returns (mean loss, samples/s)."""
     model.train()
     loss_fn = torch.nn.MSELoss()
@@ -61,7 +69,7 @@ def train_epoch(model, opt, x, y):
         rows = order[i : i + a.batch]
         xb, yb = x[rows], y[rows]
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(xb), yb)
+        loss = loss_fn(model(xb, None if lengths is None else lengths[rows]), yb)
         loss.backward()
         if a.clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
@@ -102,5 +110,6 @@ else:
     g = torch.Generator().manual_seed(a.seed)
     x = torch.rand(a.rows, a.steps, a.features, generator=g)
     y = torch.rand(a.rows, generator=g)
-    rates = [train_epoch(model, opt, x, y)[1] for _ in range(a.epochs)]
+    lengths = None if a.min_length is None else torch.randint(a.min_length, a.steps + 1, (a.rows,), generator=g)
+    rates = [train_epoch(model, opt, x, y, lengths)[1] for _ in range(a.epochs)]
     print(json.dumps({"samplesPerSecond": rates, "torch": torch.__version__}))

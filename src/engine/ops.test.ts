@@ -172,6 +172,29 @@ suite(
   ] as [Shape, Shape][]).map(([sa, sb]): Case => ({ name: `${fmt(sa)} x ${fmt(sb)}`, inputs: { a: float(sa), b: float(sb) }, f: ({ a, b }) => op.matmul(a, b) })),
 );
 
+suite("Split, Slice, Pad and Concat", [
+  // Pieces used out of order, one unused (its gradient is zeros), one used twice.
+  {
+    name: "split [7,3] axis 0 into [2,4,1]",
+    inputs: { x: float([7, 3]) },
+    f: ({ x }) => {
+      const [a, , c] = op.split(x, 0, [2, 4, 1]);
+      return op.concat([c, a, op.mul(a, a)], 0);
+    },
+  },
+  {
+    name: "split [N,6] axis -1 into [1,2,3]",
+    inputs: { x: float(["N", 6]) },
+    f: ({ x }) => {
+      const [a, b, c] = op.split(x, -1, [1, 2, 3]);
+      return op.concat([c, op.mul(a, b)], 1);
+    },
+  },
+  { name: "slice [N,5,4] axes 1,2", inputs: { x: float(["N", 5, 4]) }, f: ({ x }) => op.slice(x, [1, 2], [1, 0], [4, -1]) },
+  { name: "pad [3,4]", inputs: { x: float([3, 4]) }, f: ({ x }) => op.pad(x, [1, 0, 0, 2]) },
+  { name: "concat [N,2] [N,3] axis 1", inputs: { a: float(["N", 2]), b: float(["N", 3]) }, f: ({ a, b }) => op.concat([a, b], 1) },
+]);
+
 suite(
   "Transpose",
   ([

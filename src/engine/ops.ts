@@ -180,6 +180,12 @@ const TABLE: Record<string, OpDef> = {
     },
   },
 
+  // Split into static sizes along an axis; d(x) = the outputs' gradients concatenated back (zeros
+  // for an output that has none). One node instead of a Slice per piece keeps the gradient linear in
+  // the number of pieces: each Slice's gradient would pad to x's whole extent.
+  Split: {
+    grad: ({ attrs, outputs }, dys) => [concat(outputs.map((y, k) => dys[k] ?? zerosLike(y)), attrInt(attrs, "axis", 0)), undefined],
+  },
   // Slice with constant bounds (the builder's); d(x) = dy padded with zeros back to x's extent.
   Slice: {
     grad: ({ inputs: [x, starts, ends, axes] }, [dy]) => [unslice(dy!, x, starts, ends, axes), undefined, undefined, undefined],
@@ -494,6 +500,16 @@ export function slice(x: Value, axes: readonly number[], starts: readonly number
   });
   const g = x.graph;
   return apply("Slice", [x, g.ints(starts), g.ints(ends), g.ints(axes)], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/** `x` cut along `axis` into consecutive pieces of the static `sizes`. */
+export function split(x: Value, axis: number, sizes: readonly number[]): Value[] {
+  const a = normAxis(axis, x.rank);
+  const d = x.shape[a];
+  const total = sizes.reduce((p, q) => p + q, 0);
+  if (d !== total) throw new Error(`split of ${x} along axis ${axis} needs sizes summing to ${String(d)}; got [${sizes}]`);
+  const types = sizes.map((n) => ({ dtype: x.dtype, shape: x.shape.map((dim, i) => (i === a ? n : dim)) }));
+  return apply("Split", [x, x.graph.ints(sizes)], { axis: { i: a } }, types);
 }
 
 /** A slice bound as ONNX reads it: negative counts from the end, then clipped to [0, d]. */

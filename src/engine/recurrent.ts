@@ -1,5 +1,5 @@
 // Recurrent cells (Elman RNN, LSTM, GRU) unrolled through time from primitives (MatMul, Add, Tanh,
-// Sigmoid, Mul, Slice, Unsqueeze, Concat), so that autodiff over the unrolled graph is
+// Sigmoid, Mul, Split, Squeeze, Unsqueeze, Concat), so that autodiff over the unrolled graph is
 // backpropagation through time. Equations and gate layouts are PyTorch's, with weights stored
 // transposed for `x W` ([in, gates*H], gate blocks side by side in PyTorch's order):
 //
@@ -12,7 +12,7 @@
 // The initial state is zero. With a mask m [N, T] (1 = a real step, 0 = padding), a padded step keeps
 // the previous state: h = h_prev + m (h' - h_prev) (the same for c).
 import type { Value } from "./graph.js";
-import { add, cast, concat, less, matmul, mul, relu, sigmoid, slice, squeeze, sub, tanh, unsqueeze } from "./ops.js";
+import { add, cast, concat, less, matmul, mul, relu, sigmoid, split, squeeze, sub, tanh, unsqueeze } from "./ops.js";
 
 export type CellKind = "rnn" | "lstm" | "gru";
 
@@ -42,8 +42,11 @@ export function lengthMask(lengths: Value, steps: number, dtype: "float32" | "fl
   return cast(less(t, unsqueeze(lengths, [1])), dtype);
 }
 
-/** Block k of width h along the last axis. */
-const block = (v: Value, k: number, h: number): Value => slice(v, [v.rank - 1], [k * h], [(k + 1) * h]);
+/** The G gate blocks of width h along the last axis (one Split node). */
+const gates = (v: Value, count: number, h: number): Value[] => split(v, v.rank - 1, new Array<number>(count).fill(h));
+
+/** The T steps [N, ...] of a [N, T, ...] value (one Split node, then a Squeeze per step). */
+const stepsOf = (v: Value, steps: number): Value[] => split(v, 1, new Array<number>(steps).fill(1)).map((s) => squeeze(s, [1]));
 
 /** prev + m (next - prev), with an absent prev meaning zeros; no mask: next. */
 function keepPadded(next: Value, prev: Value | undefined, m: Value | undefined): Value {
@@ -65,37 +68,39 @@ export function runCell(
 ): RecurrentRun {
   const steps = x.shape[1];
   if (x.rank !== 3 || typeof steps !== "number") throw new Error(`a recurrent layer takes [N, T, F] with a static T; got ${x}`);
-  const xp = add(matmul(x, w.wIh), w.bIh); // [N, T, G*H]: the input projection of every step at once
+  // The input projection of every step at once, [N, T, G*H]. The RNN and LSTM add both biases
+  // there; the GRU keeps b_hh in the recurrence, where r scales its n block.
+  const inputBias = kind === "gru" ? w.bIh : add(w.bIh, w.bHh);
+  const xs = stepsOf(add(matmul(x, w.wIh), inputBias), steps);
+  const masks = options.mask ? split(options.mask, 1, new Array<number>(steps).fill(1)) : undefined; // [N, 1] each
   const order = Array.from({ length: steps }, (_v, i) => (options.reverse ? steps - 1 - i : i));
   const states: Value[] = new Array<Value>(steps);
   let h: Value | undefined;
   let c: Value | undefined;
   for (const t of order) {
-    const xt = squeeze(slice(xp, [1], [t], [t + 1]), [1]);
-    const m = options.mask ? slice(options.mask, [1], [t], [t + 1]) : undefined; // [N, 1]
-    const hp = h ? add(matmul(h, w.wHh), w.bHh) : w.bHh; // h W_hh + b_hh (h = 0 before the first step)
+    const xt = xs[t];
+    const m = masks?.[t];
     let hNext: Value;
     switch (kind) {
       case "rnn": {
-        const z = add(xt, hp);
+        const z = h ? add(xt, matmul(h, w.wHh)) : xt; // h = 0 before the first step
         hNext = options.activation === "relu" ? relu(z) : tanh(z);
         break;
       }
       case "lstm": {
-        const z = add(xt, hp);
-        const i = sigmoid(block(z, 0, hidden));
-        const f = sigmoid(block(z, 1, hidden));
-        const g = tanh(block(z, 2, hidden));
-        const o = sigmoid(block(z, 3, hidden));
+        const [zi, zf, zg, zo] = gates(h ? add(xt, matmul(h, w.wHh)) : xt, 4, hidden);
+        const [i, f, g, o] = [sigmoid(zi), sigmoid(zf), tanh(zg), sigmoid(zo)];
         const cNext = c ? add(mul(f, c), mul(i, g)) : mul(i, g);
         c = keepPadded(cNext, c, m);
         hNext = mul(o, tanh(cNext));
         break;
       }
       case "gru": {
-        const r = sigmoid(add(block(xt, 0, hidden), block(hp, 0, hidden)));
-        const z = sigmoid(add(block(xt, 1, hidden), block(hp, 1, hidden)));
-        const n = tanh(add(block(xt, 2, hidden), mul(r, block(hp, 2, hidden))));
+        const [xr, xz, xn] = gates(xt, 3, hidden);
+        const [hr, hz, hn] = gates(h ? add(matmul(h, w.wHh), w.bHh) : w.bHh, 3, hidden);
+        const r = sigmoid(add(xr, hr));
+        const z = sigmoid(add(xz, hz));
+        const n = tanh(add(xn, mul(r, hn)));
         // h' = (1 - z) n + z h = n + z (h - n)
         hNext = h ? add(n, mul(z, sub(h, n))) : mul(sub(1, z), n);
         break;

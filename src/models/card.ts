@@ -58,7 +58,13 @@ export const ModelCardSchema = z.object({
     trainRows: z.number().int(),
     validationRows: z.number().int(),
   }),
-  training: z.object({ epochs: z.number().int(), bestEpoch: z.number().int(), seconds: z.number() }),
+  training: z.object({
+    epochs: z.number().int(),
+    bestEpoch: z.number().int(),
+    seconds: z.number(),
+    /** Sequences of varying length: the longest length of each bucket the training steps ran on (see spec `lengthBuckets`). */
+    buckets: z.array(z.number().int()).optional(),
+  }),
   /** The OpenMaaS version that wrote the file. */
   version: z.string(),
 });

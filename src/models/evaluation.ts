@@ -26,28 +26,37 @@ const EVAL_CHUNK = 8192;
 
 /**
  * Gathers rows into the batch feeds of the graphs (features, and the target in the form the loss
- * takes), reusing its buffers: the feeds it returns are valid until its next call.
+ * takes), reusing its buffers: the feeds it returns are valid until its next call. With a `steps`
+ * shorter than the data's, sequences are cut to their first `steps` steps (a length bucket's graph).
  */
 export class Batcher {
   private readonly x: Float32Array;
   private readonly y: Float32Array | BigInt64Array;
+  private readonly rowShape: readonly number[];
+  /** Values fed per row: a prefix of each row of the data. */
+  private readonly perRow: number;
 
   constructor(
     private readonly data: TrainingData,
     p: Problem,
     capacity: number,
+    steps?: number,
   ) {
-    this.x = new Float32Array(capacity * data.columns);
+    const shape = data.shape ?? [data.columns];
+    this.rowShape = steps === undefined ? shape : [steps, ...shape.slice(1)];
+    this.perRow = this.rowShape.reduce((a, d) => a * d, 1);
+    this.x = new Float32Array(capacity * this.perRow);
     this.y = p.task === "classification" && p.classes > 2 ? new BigInt64Array(capacity) : new Float32Array(capacity);
   }
 
   feeds(rows: Int32Array): Record<string, Tensor> {
     const { data } = this;
     const n = rows.length;
-    const c = data.columns;
+    const stride = data.columns;
+    const c = this.perRow;
     const x = this.x.subarray(0, n * c);
-    for (let i = 0; i < n; i++) x.set(data.features.subarray(rows[i] * c, rows[i] * c + c), i * c);
-    const feeds: Record<string, Tensor> = { [FEATURES_INPUT]: { dtype: "float32", dims: [n, ...(data.shape ?? [c])], data: x } };
+    for (let i = 0; i < n; i++) x.set(data.features.subarray(rows[i] * stride, rows[i] * stride + c), i * c);
+    const feeds: Record<string, Tensor> = { [FEATURES_INPUT]: { dtype: "float32", dims: [n, ...this.rowShape], data: x } };
     if (data.lengths) feeds[LENGTHS_INPUT] = { dtype: "int64", dims: [n], data: BigInt64Array.from(rows, (r) => BigInt(data.lengths![r])) };
     if (this.y instanceof BigInt64Array) {
       const y = this.y.subarray(0, n);

@@ -117,7 +117,7 @@ export async function trainSequences(
       trainRows: split.train.length,
       validationRows: split.validation.length,
     },
-    training: { epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - started) / 1000 },
+    training: { epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - started) / 1000, ...(result.buckets ? { buckets: result.buckets } : {}) },
     version: VERSION,
   };
   const onnx = encodeModel(graph, { metadata: cardMetadata(card), producerVersion: VERSION, docString: `OpenMaaS ${model.kind} sequence ${task} model` });

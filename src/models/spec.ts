@@ -78,6 +78,11 @@ export const TrainingSpecSchema = z.object({
     .default({ patience: 10, minDelta: 0 }),
   /** Per-class loss weights: "balanced" (n / (k * count)) or none. */
   classWeights: z.enum(["none", "balanced"]).default("none"),
+  /**
+   * Sequences of varying length: train on up to this many graphs, one per bucket of lengths, each
+   * unrolled only as far as its bucket's longest sequence (1: one graph, padded to the longest).
+   */
+  lengthBuckets: z.number().int().positive().default(4),
   seed: z.number().int().min(0).default(42),
   /** Threads for ONNX Runtime's operator pool; 0 lets it choose. */
   threads: z.number().int().min(0).default(0),

@@ -9,10 +9,11 @@ import { Random } from "../engine/random.js";
 import { learningRate } from "../engine/schedules.js";
 import type { CompiledStep } from "../engine/training-step.js";
 import { compileTrainingStep } from "../engine/training-step.js";
-import type { Runtime } from "../runtime/runtime.js";
+import type { Runtime, Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { TrainingData } from "./evaluation.js";
 import { Batcher, Evaluator } from "./evaluation.js";
+import { bucketBounds, bucketRows, epochBatches } from "./buckets.js";
 import { fitFullBatch } from "./full-batch.js";
 import type { Problem } from "./network.js";
 import { objective } from "./network.js";
@@ -64,6 +65,8 @@ export interface FitResult {
   stoppedEarly: boolean;
   /** Row indices trained on and held out. */
   split: Split;
+  /** The length buckets' bounds, when sequences of varying length trained on several graphs. */
+  buckets?: number[];
 }
 
 export function optimizerConfig(t: TrainingSpec): OptimizerConfig {
@@ -117,13 +120,22 @@ export async function fit(
 
   if (training.optimizer === "lbfgs") return fitFullBatch(runtime, spec, training, p, data, { train, validation }, weights, initRng, options);
 
-  const step: CompiledStep = compileTrainingStep((b) => objective(b, spec, p, weights), optimizerConfig(training));
-  const stepSession = await runtime.createSession(step.model, { threads: training.threads });
+  // Sequences of varying length train on one graph per length bucket (buckets.ts), all else on one.
+  const bounds = p.lengths && data.lengths && training.lengthBuckets > 1 ? bucketBounds(data.lengths, train, training.lengthBuckets) : undefined;
+  const buckets = bounds ? bucketRows(data.lengths!, train, bounds) : [train];
+  const capacity = Math.min(training.batchSize, train.length);
+  const graphs: { step: CompiledStep; session: Session; batcher: Batcher }[] = [];
   const monitorValidation = validation.length > 0;
-  const evaluator = await Evaluator.create(runtime, spec, p, weights, data, monitorValidation ? validation : train, training.threads);
+  let evaluator: Evaluator | undefined;
   try {
-    // Parameters and optimizer state, keyed by input name, in two sets of buffers: each step reads
-    // `carried` and writes `spare` (keyed by output name), then the two swap.
+    for (const steps of bounds ?? [undefined]) {
+      const q = steps === undefined ? p : withSteps(p, steps);
+      const step = compileTrainingStep((b) => objective(b, spec, q, weights), optimizerConfig(training));
+      graphs.push({ step, session: await runtime.createSession(step.model, { threads: training.threads }), batcher: new Batcher(data, p, capacity, steps) });
+    }
+    evaluator = await Evaluator.create(runtime, spec, p, weights, data, monitorValidation ? validation : train, training.threads);
+    // Every graph has the same parameters and optimizer state: the first one's describe them all.
+    const { step } = graphs[0];
     const zeros = (shape: number[]): Tensor => ({ dtype: "float32", dims: shape, data: new Float32Array(shape.reduce((a, d) => a * d, 1)) });
     const carried: Record<string, Tensor> = {};
     const spare: Record<string, Tensor> = { loss: zeros([]) };
@@ -140,9 +152,7 @@ export async function fit(
     // What evaluation and the result keep: the parameters and the layer state.
     const kept = [...step.params, ...step.states];
     const paramsAndState = (): Record<string, Tensor> => Object.fromEntries(kept.map((s) => [s.name, carried[s.name]]));
-    const batcher = new Batcher(data, p, Math.min(training.batchSize, train.length));
-
-    const batchesPerEpoch = Math.ceil(train.length / training.batchSize);
+    const batchesPerEpoch = buckets.reduce((sum, rows) => sum + Math.ceil(rows.length / training.batchSize), 0);
     const totalSteps = training.epochs * batchesPerEpoch;
     const history: EpochReport[] = [];
     let best = { loss: Infinity, epoch: 0, params: copyParams(carried, kept) };
@@ -152,28 +162,27 @@ export async function fit(
 
     for (let epoch = 0; epoch < training.epochs; epoch++) {
       const started = performance.now();
-      const order = shuffleRng.shuffle(Int32Array.from(train));
       let lossSum = 0;
       let lr = training.lr;
-      for (let start = 0; start < order.length; start += training.batchSize) {
+      for (const batch of epochBatches(buckets, training.batchSize, shuffleRng)) {
         if (options.signal?.aborted) throw options.signal.reason ?? new Error("training was cancelled");
-        const rows = order.subarray(start, Math.min(order.length, start + training.batchSize));
-        const n = rows.length;
+        const { session, batcher, step: bucketStep } = graphs[batch.bucket];
+        const n = batch.rows.length;
         lr = learningRate(training.schedule, training.lr, { step: stepCount, epoch, totalSteps });
         stepCount++;
         const feeds: Record<string, Tensor> = {
           ...carried,
-          ...batcher.feeds(rows),
+          ...batcher.feeds(batch.rows),
           lr: { dtype: "float32", dims: [], data: Float32Array.of(lr) },
           step: { dtype: "float32", dims: [], data: Float32Array.of(stepCount) },
         };
-        for (const m of step.masks) feeds[m.name] = dropoutMask(m.shape, m.rate, n, dropoutRng);
-        const out = await stepSession.run(feeds, fetch, spare);
+        for (const m of bucketStep.masks) feeds[m.name] = dropoutMask(m.shape, m.rate, n, dropoutRng);
+        const out = await session.run(feeds, fetch, spare);
         lossSum += (out.loss.data as Float32Array)[0] * n;
         for (const c of step.carries) [carried[c.input], spare[c.output]] = [spare[c.output], carried[c.input]];
       }
       const trainSeconds = (performance.now() - started) / 1000;
-      const trainLoss = lossSum / order.length;
+      const trainLoss = lossSum / train.length;
       if (!Number.isFinite(trainLoss)) {
         throw new MaasError("unprocessable", `training diverged in epoch ${epoch + 1} (loss ${trainLoss}); lower the learning rate (now ${training.lr})`);
       }
@@ -186,7 +195,7 @@ export async function fit(
         ...(monitorValidation ? { validationLoss: evaluated.loss } : {}),
         metrics: evaluated.metrics,
         lr,
-        samplesPerSecond: order.length / trainSeconds,
+        samplesPerSecond: train.length / trainSeconds,
         seconds,
       };
       history.push(report);
@@ -205,11 +214,17 @@ export async function fit(
     // Without early stopping the last epoch's weights are the result; with it, the best epoch's.
     const params = training.earlyStopping === false ? copyParams(carried, kept) : best.params;
     const bestEpoch = training.earlyStopping === false ? history.length : best.epoch;
-    return { params, paramSpecs: step.params, history, bestEpoch, stoppedEarly, split: { train, validation } };
+    return { params, paramSpecs: step.params, history, bestEpoch, stoppedEarly, split: { train, validation }, ...(bounds ? { buckets: bounds } : {}) };
   } finally {
-    await stepSession.release();
-    await evaluator.release();
+    for (const { session } of graphs) await session.release();
+    await evaluator?.release();
   }
+}
+
+/** The problem with sequences of `steps` steps: a length bucket's graph. */
+function withSteps(p: Problem, steps: number): Problem {
+  const [, ...rest] = p.input!;
+  return { ...p, input: [steps, ...rest], features: rest.reduce((a, d) => a * d, steps) };
 }
 
 /** An inverted-dropout mask for a batch of n rows: 0 with probability `rate`, else 1/(1-rate). */
