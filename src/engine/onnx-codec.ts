@@ -2,7 +2,7 @@
 import onnxProto from "onnx-proto";
 import type { DType, Tensor } from "../runtime/tensor.js";
 import type { Attr, Attrs, Graph, Node, Shape, Value } from "./graph.js";
-import { OPS, onnxTypeCode } from "./ops.js";
+import { OPS, dtypeOfCode, onnxTypeCode } from "./ops.js";
 
 const { onnx } = onnxProto;
 
@@ -25,7 +25,7 @@ function tensorProto(t: Tensor, name: string): onnxProto.onnx.ITensorProto {
     const enc = new TextEncoder();
     return { ...base, stringData: (t.data as string[]).map((s) => enc.encode(s)) };
   }
-  const view = t.data as Float32Array | Float64Array | BigInt64Array | Uint8Array;
+  const view = t.data as Exclude<Tensor["data"], string[]>;
   // raw_data is little-endian, as are the typed arrays on every platform ONNX Runtime supports.
   return { ...base, rawData: new Uint8Array(view.buffer, view.byteOffset, view.byteLength) };
 }
@@ -152,8 +152,7 @@ export interface ModelInfo {
 }
 
 function dtypeOf(code: number | null | undefined): DType | "other" {
-  const table: Record<number, DType> = { 1: "float32", 7: "int64", 8: "string", 9: "bool", 11: "float64" };
-  return table[code ?? 0] ?? "other";
+  return dtypeOfCode(code ?? 0) ?? "other";
 }
 
 function describe(v: onnxProto.onnx.IValueInfoProto): ModelInfo["inputs"][number] {

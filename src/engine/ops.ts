@@ -33,11 +33,31 @@ export interface OpDef {
   emit?(node: Node, e: Emitter, inputs: readonly string[], outputs: readonly string[]): void;
 }
 
-const ONNX_TYPE: Record<DType, number> = { float32: 1, int64: 7, string: 8, bool: 9, float64: 11 };
+const ONNX_TYPE: Record<DType, number> = {
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  uint16: 4,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  string: 8,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  uint32: 12,
+  uint64: 13,
+};
+const DTYPE_OF_CODE = new Map(Object.entries(ONNX_TYPE).map(([dtype, code]) => [code, dtype as DType]));
 
 /** The ONNX TensorProto.DataType code of a dtype. */
 export function onnxTypeCode(dtype: DType): number {
   return ONNX_TYPE[dtype];
+}
+
+/** The dtype of an ONNX TensorProto.DataType code; undefined for types outside DType (bfloat16, complex, ...). */
+export function dtypeOfCode(code: number): DType | undefined {
+  return DTYPE_OF_CODE.get(code);
 }
 
 const same = (inputs: readonly Value[]): OutType[] => [{ dtype: inputs[0].dtype, shape: inputs[0].shape }];

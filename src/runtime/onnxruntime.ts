@@ -2,6 +2,7 @@
 import ort from "onnxruntime-node";
 import type { Runtime, Session, SessionOptions } from "./runtime.js";
 import type { DType, Tensor } from "./tensor.js";
+import { DTYPES } from "./tensor.js";
 
 function toOrt(t: Tensor): ort.Tensor {
   return new ort.Tensor(t.dtype, t.data as never, t.dims as number[]);
@@ -9,7 +10,7 @@ function toOrt(t: Tensor): ort.Tensor {
 
 function fromOrt(t: ort.Tensor): Tensor {
   const dtype = t.type as DType;
-  if (!["float32", "float64", "int64", "bool", "string"].includes(dtype)) {
+  if (!DTYPES.includes(dtype)) {
     throw new Error(`runtime returned an unsupported tensor type '${t.type}'`);
   }
   return { dtype, dims: [...t.dims], data: t.data as Tensor["data"] };

@@ -1,7 +1,11 @@
-/** Element types the project moves across the runtime boundary. */
-export type DType = "float32" | "float64" | "int64" | "bool" | "string";
+/** Element types the project moves across the runtime boundary: every tensor type ONNX models use. */
+export type DType = "float32" | "float64" | "float16" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64" | "bool" | "string";
 
-export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array | string[];
+/** Every DType, for validation. */
+export const DTYPES: readonly DType[] = ["float32", "float64", "float16", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "string"];
+
+/** float16 is carried as its IEEE 754 half-precision bit patterns (Uint16Array); bool as bytes 0 / 1. */
+export type TensorData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array | string[];
 
 /** A dense, row-major tensor in the project's own terms (no runtime types leak out of runtime/). */
 export interface Tensor {
