@@ -19,6 +19,12 @@ export const ConfigSchema = z.object({
   jobConcurrency: z.number().int().min(1).default(1),
   /** Prediction worker threads. */
   predictWorkers: z.number().int().min(1).default(Math.max(1, Math.min(4, availableParallelism()))),
+  /** Memory the loaded models may take together, in MiB; unset: a quarter of the machine's, at most 4 GiB. */
+  modelMemoryMiB: z.number().int().positive().optional(),
+  /** Prediction requests that may wait for a worker; more fail at once with 503 and Retry-After. */
+  predictQueue: z.number().int().positive().default(1000),
+  /** Milliseconds a prediction request may wait for a worker before it fails with 503 and Retry-After. */
+  predictTimeoutMs: z.number().int().positive().default(30_000),
   /** Largest JSON request body, in bytes. */
   bodyLimit: z.number().int().positive().default(10 * 2 ** 20),
   /** Largest dataset upload, in bytes. */
@@ -45,6 +51,9 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     threads: int(env.MAAS_THREADS),
     jobConcurrency: int(env.MAAS_JOB_CONCURRENCY),
     predictWorkers: int(env.MAAS_PREDICT_WORKERS),
+    modelMemoryMiB: int(env.MAAS_MODEL_MEMORY_MIB),
+    predictQueue: int(env.MAAS_PREDICT_QUEUE),
+    predictTimeoutMs: int(env.MAAS_PREDICT_TIMEOUT_MS),
     rateLimit: int(env.MAAS_RATE_LIMIT),
     logLevel: env.MAAS_LOG_LEVEL as Config["logLevel"] | undefined,
   };

@@ -129,6 +129,71 @@ describe("SessionCache", () => {
     expect(released).toEqual([2]);
   });
 
+  describe("memory budget", () => {
+    /** A process whose memory grows by 10 per session created and by `firstRun` in a run. */
+    function meteredRuntime(firstRun = 0) {
+      const memory = { rss: 1000 };
+      const { runtime, created, released } = recordingRuntime();
+      const metered: Runtime = {
+        async createSession(model) {
+          memory.rss += 10;
+          const s = await runtime.createSession(model);
+          return { ...s, run: async () => ((memory.rss += firstRun), {}) };
+        },
+      };
+      return { runtime: metered, created, released, measure: () => memory.rss };
+    }
+    const run = (s: Session) => s.run({});
+
+    test("counts what a session's load and first run add to the process, and evicts the least recent beyond the budget", async () => {
+      const { runtime, released, measure } = meteredRuntime(7);
+      const cache = new SessionCache(runtime, 8, { bytes: 40, measure });
+      await cache.use(...loader(1), {}, run);
+      expect(cache.bytes).toBe(17); // 10 to load, 7 in the first run
+      await cache.use(...loader(1), {}, run); // later runs are not counted again
+      expect(cache.bytes).toBe(17);
+      await cache.use(...loader(2), {}, run);
+      await cache.use(...loader(3), {}, run); // 51 > 40: model 1 goes
+      await tick();
+      expect(released).toEqual([1]);
+      expect(cache.bytes).toBe(34);
+    });
+
+    test("never evicts a session in use, nor the one just asked for", async () => {
+      const { runtime, released, measure } = meteredRuntime();
+      const cache = new SessionCache(runtime, 8, { bytes: 15, measure });
+      let finish!: () => void;
+      const busy = cache.use(...loader(1), {}, () => new Promise<void>((r) => (finish = r)));
+      await tick();
+      await cache.use(...loader(2), {}, run); // 20 > 15, but 1 is busy and 2 is the newest
+      await tick();
+      expect(released).toEqual([]);
+      await cache.use(...loader(3), {}, run); // 2 is idle and older than 3
+      await tick();
+      expect(released).toEqual([2]);
+      finish();
+      await busy;
+    });
+
+    test("refuses a model larger than the whole budget, naming both sizes", async () => {
+      const { runtime, created } = meteredRuntime();
+      const cache = new SessionCache(runtime, 8, { bytes: 2 ** 20 });
+      const big = async () => ({ bytes: new Uint8Array(3 * 2 ** 20), meta: undefined });
+      await expect(cache.use("big", big, {}, run)).rejects.toThrow("model 'big' is 3.0 MiB, more than the serving memory budget (1.0 MiB)");
+      expect(created).toEqual([]);
+    });
+  });
+
+  test("evictWhere drops the selected keys' sessions", async () => {
+    const { runtime, released } = recordingRuntime();
+    const cache = new SessionCache(runtime, 8);
+    for (const id of [1, 2, 3]) await cache.use(...loader(id), {}, async () => 0);
+    expect(cache.evictWhere((key) => key !== "m2")).toBe(2);
+    await tick();
+    expect(released.sort()).toEqual([1, 3]);
+    expect(cache.size).toBe(1);
+  });
+
   test("contentKey is the SHA-256 of the bytes", () => {
     expect(contentKey(new TextEncoder().encode("abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });

@@ -35,6 +35,8 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const e = isMaasError(err) ? err : fromFastify(err);
     if (e && e.code !== "internal") {
+      const retry = (e.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (typeof retry === "number") void reply.header("retry-after", String(retry));
       void reply.status(ERROR_STATUS[e.code]).send(body(e.code, e.message, e.details));
       return;
     }

@@ -29,7 +29,13 @@ export async function startPlatform(config: Config): Promise<Platform> {
   const store = await SqliteStore.open(join(config.home, "maas.db"));
   const blobs = new FsBlobStore(join(config.home, "blobs"));
   const queue = new LocalQueue({ store, blobs, concurrency: config.jobConcurrency, workDir: join(config.home, "work") });
-  const pool = await PredictionPool.start({ workers: config.predictWorkers, threadsPerWorker: Math.max(1, config.threads) });
+  const pool = await PredictionPool.start({
+    workers: config.predictWorkers,
+    threadsPerWorker: Math.max(1, config.threads),
+    ...(config.modelMemoryMiB ? { memoryBudget: config.modelMemoryMiB * 2 ** 20 } : {}),
+    maxQueue: config.predictQueue,
+    queueTimeoutMs: config.predictTimeoutMs,
+  });
   const services: Services = { config, store, blobs, queue, pool, closing: new AbortController() };
 
   await store.ensureTenant(DEFAULT_TENANT);

@@ -13,7 +13,7 @@ import { tableSequences } from "../models/sequences.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
 import type { Session, SessionOptions } from "../runtime/runtime.js";
 import { SessionCache } from "../runtime/session-cache.js";
-import type { ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerMessage } from "./protocol.js";
+import type { CacheStats, ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerControl, WorkerMessage } from "./protocol.js";
 import { toWireError } from "./protocol.js";
 
 if (!parentPort) throw new Error("predict-worker.js runs as a worker thread of a PredictionPool");
@@ -21,7 +21,8 @@ const port = parentPort;
 const config = workerData as WorkerConfig;
 /** Serving sessions: no spinning (the machine is shared with the HTTP process and other workers). */
 const options: SessionOptions = { threads: config.threads, spinning: false };
-const cache = new SessionCache<ModelFile>(defaultRuntime(), config.sessions);
+const cache = new SessionCache<ModelFile>(defaultRuntime(), config.sessions, { bytes: config.memoryBudget });
+const stats = (): CacheStats => ({ sessions: cache.size, bytes: cache.bytes });
 
 /** Runs `fn` on the model's session and parsed file; the file is read and parsed on a cache miss only. */
 function withModel<T>(ref: ModelRef, fn: (session: Session, file: ModelFile) => Promise<T>): Promise<T> {
@@ -56,6 +57,10 @@ async function handle(req: WorkRequest): Promise<WorkResult> {
     }
     case "predictSequences":
       return withModel(req.model, (session, file) => file.predictSequencesWith(session, req.sequences));
+    case "infer":
+      return withModel(req.model, (session) => session.run(req.inputs, req.outputs));
+    case "load":
+      return withModel(req.model, async (_session, file) => file.info);
     case "evaluate":
       return withModel(req.model, async (session, file) => {
         const image = file.card?.image;
@@ -71,10 +76,15 @@ async function handle(req: WorkRequest): Promise<WorkResult> {
   }
 }
 
-port.on("message", (req: WorkRequest) => {
-  handle(req).then(
-    (result) => port.postMessage({ kind: "done", id: req.id, result } satisfies WorkerMessage),
-    (e: unknown) => port.postMessage({ kind: "failed", id: req.id, error: toWireError(e) } satisfies WorkerMessage),
+port.on("message", (m: WorkRequest | WorkerControl) => {
+  if (m.kind === "unload") {
+    cache.evictWhere((key) => key.startsWith(m.keyPrefix));
+    port.postMessage({ kind: "unloaded", cache: stats() } satisfies WorkerMessage);
+    return;
+  }
+  handle(m).then(
+    (result) => port.postMessage({ kind: "done", id: m.id, result, cache: stats() } satisfies WorkerMessage),
+    (e: unknown) => port.postMessage({ kind: "failed", id: m.id, error: toWireError(e), cache: stats() } satisfies WorkerMessage),
   );
 });
 port.postMessage({ kind: "ready" } satisfies WorkerMessage);

@@ -174,7 +174,47 @@ describe("PredictionPool workers", () => {
       await one.restartWorker(0);
       await expect(busy).rejects.toThrow(/worker 0 stopped while running this request \(it was restarted\)/);
       expect(await queued).toEqual(await oracle(species.file, small)); // waited for the replacement
-      expect(one.status()).toEqual({ workers: 1, busy: 0, queued: 0 });
+      expect(one.status()).toMatchObject({ workers: 1, busy: 0, queued: 0 });
+    } finally {
+      await one.close();
+    }
+  });
+
+  test("a full queue and a long wait fail the request with unavailable and a retry hint, and the rest are answered", async () => {
+    const one = await PredictionPool.start({ workers: 1, threadsPerWorker: 1, sessionsPerWorker: 2, maxQueue: 1, queueTimeoutMs: 50 });
+    try {
+      const small = rowTable(["f1", "f2"], [["0.1", "-0.1"]]);
+      const busy = one.predict(heavy.ref, heavyTable);
+      await until(() => one.status().busy === 1);
+      const waiting = one.predict(species.ref, small).catch((e: unknown) => e);
+      const refused = await one.predict(species.ref, small).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(MaasError);
+      expect((refused as MaasError).message).toBe("the prediction queue is full (1 requests waiting); retry shortly");
+      expect((refused as MaasError).details).toEqual({ retryAfterSeconds: 1 });
+      const late = (await waiting) as MaasError; // the heavy request holds the only worker for > 50 ms
+      expect(late.code).toBe("unavailable");
+      expect(late.message).toBe("no prediction worker was free within 50 ms; retry shortly");
+      expect(await busy).toHaveLength(HEAVY_ROWS);
+      expect(one.status().queued).toBe(0);
+      expect(await one.predict(species.ref, small)).toEqual(await oracle(species.file, small));
+    } finally {
+      await one.close();
+    }
+  });
+
+  test("infer runs raw tensors; load answers the interface; unload releases the sessions", async () => {
+    const one = await PredictionPool.start({ workers: 1, threadsPerWorker: 1, sessionsPerWorker: 4 });
+    try {
+      const info = await one.load(line.ref);
+      expect(info.inputs.map((i) => [i.name, i.dtype])).toEqual([["x", "float32"], ["colour", "string"]]);
+      expect(one.status().sessions).toBe(1);
+      expect(one.status().bytes).toBeGreaterThan(0);
+      const inputs = { x: { dtype: "float32" as const, dims: [2, 1], data: Float32Array.of(0.5, 0.25) }, colour: { dtype: "string" as const, dims: [2, 1], data: ["red", "blue"] } };
+      const out = await one.infer(line.ref, inputs, ["prediction"]);
+      const want = await oracle(line.file, rowTable(["x", "colour"], [["0.5", "red"], ["0.25", "blue"]]));
+      expect(Math.max(...Array.from(out.prediction.data as Float32Array, (v, i) => Math.abs(v - (want[i].prediction as number))))).toBeLessThan(1e-6);
+      one.unload("default/line/");
+      await until(() => one.status().sessions === 0);
     } finally {
       await one.close();
     }

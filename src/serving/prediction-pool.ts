@@ -1,15 +1,19 @@
 // Inference off the event loop: a pool of worker threads, each with its own sessions. Requests wait
-// in one FIFO queue and go to an idle worker as one frees up, preferring a worker that already has
-// the model loaded (AffinityRouter). Each worker runs one request at a time.
+// in one bounded FIFO queue and go to an idle worker as one frees up, preferring a worker that
+// already has the model loaded (AffinityRouter). Each worker runs one request at a time. A request
+// the queue cannot take, or that waits in it too long, fails with `unavailable` and a retry hint:
+// none is dropped silently.
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { SequenceSet } from "../data/sequences.js";
 import { MaasError } from "../errors.js";
 import type { Evaluation, PredictionRecord } from "../models/model-file.js";
 import { distEntry } from "../util/paths.js";
 import { AffinityRouter } from "./affinity-router.js";
-import type { ImageBatch, ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerMessage } from "./protocol.js";
+import type { ModelInfo } from "../engine/onnx-codec.js";
+import type { Tensor } from "../runtime/tensor.js";
+import type { CacheStats, ImageBatch, ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerControl, WorkerMessage } from "./protocol.js";
 import { fromWireError } from "./protocol.js";
 
 export type { ImageBatch, ModelRef, RowTable } from "./protocol.js";
@@ -21,10 +25,29 @@ export interface PoolOptions {
   threadsPerWorker: number;
   /** Sessions each worker keeps loaded while idle (least recently used beyond that are released). */
   sessionsPerWorker: number;
+  /** Bytes all loaded sessions may cost together, shared equally by the workers (see SessionCache). */
+  memoryBudget: number;
+  /** Requests waiting at most; beyond it a request fails at once with `unavailable`. */
+  maxQueue: number;
+  /** Milliseconds a request may wait for a worker before it fails with `unavailable`. */
+  queueTimeoutMs: number;
 }
 
-/** One worker per core, one thread per session: the cores are shared by the workers, not oversubscribed. */
-export const DEFAULT_POOL_OPTIONS: PoolOptions = { workers: availableParallelism(), threadsPerWorker: 1, sessionsPerWorker: 8 };
+/**
+ * One worker per core, one thread per session: the cores are shared by the workers, not
+ * oversubscribed. Models may take a quarter of the machine's memory, at most 4 GiB.
+ */
+export const DEFAULT_POOL_OPTIONS: PoolOptions = {
+  workers: availableParallelism(),
+  threadsPerWorker: 1,
+  sessionsPerWorker: 8,
+  memoryBudget: Math.min(4 * 2 ** 30, Math.floor(totalmem() / 4)),
+  maxQueue: 1000,
+  queueTimeoutMs: 30_000,
+};
+
+/** Seconds a client is told to wait before retrying a request the pool could not take. */
+const RETRY_AFTER_SECONDS = 1;
 
 const WORKER_ENTRY = "serving/predict-worker.js";
 
@@ -32,6 +55,8 @@ interface Job {
   request: WorkRequest;
   resolve: (result: WorkResult) => void;
   reject: (error: Error) => void;
+  /** Fails the job if it is still queued when it fires. */
+  timer: NodeJS.Timeout;
 }
 
 interface Slot {
@@ -43,6 +68,8 @@ interface Slot {
   stopping: string | undefined;
   /** The last error the worker threw, for the message of the requests it fails. */
   error: Error | undefined;
+  /** The worker's loaded sessions, as of its last answer. */
+  cache: CacheStats;
 }
 
 export class PredictionPool {
@@ -100,10 +127,26 @@ export class PredictionPool {
     return this.submit({ id: this.nextId++, kind: "evaluate", model, datasetPath, target }) as Promise<Evaluation>;
   }
 
-  /** Workers, busy workers and queued requests. */
-  status(): { workers: number; busy: number; queued: number } {
+  /** The named outputs of the model for raw input tensors. */
+  infer(model: ModelRef, inputs: Record<string, Tensor>, outputs: string[]): Promise<Record<string, Tensor>> {
+    return this.submit({ id: this.nextId++, kind: "infer", model, inputs, outputs }) as Promise<Record<string, Tensor>>;
+  }
+
+  /** Loads the model on a worker (if none has it) and answers its interface. */
+  load(model: ModelRef): Promise<ModelInfo> {
+    return this.submit({ id: this.nextId++, kind: "load", model }) as Promise<ModelInfo>;
+  }
+
+  /** Releases, on every worker, the sessions of models whose key starts with `keyPrefix` (those running finish first). */
+  unload(keyPrefix: string): void {
+    for (const slot of this.slots) slot.worker?.postMessage({ kind: "unload", keyPrefix } satisfies WorkerControl);
+  }
+
+  /** Workers, busy workers, queued requests, and the sessions loaded and their measured bytes over all workers. */
+  status(): { workers: number; busy: number; queued: number; sessions: number; bytes: number } {
     const live = this.slots.filter((s) => s.worker);
-    return { workers: live.length, busy: live.filter((s) => s.job).length, queued: this.queue.length };
+    const sum = (f: (c: CacheStats) => number) => live.reduce((a, s) => a + f(s.cache), 0);
+    return { workers: live.length, busy: live.filter((s) => s.job).length, queued: this.queue.length, sessions: sum((c) => c.sessions), bytes: sum((c) => c.bytes) };
   }
 
   /**
@@ -122,7 +165,10 @@ export class PredictionPool {
     if (this.closed) return;
     this.closed = true;
     const error = () => new MaasError("unavailable", "the prediction pool closed before this request finished");
-    for (const job of this.queue.splice(0)) job.reject(error());
+    for (const job of this.queue.splice(0)) {
+      clearTimeout(job.timer);
+      job.reject(error());
+    }
     await Promise.all(
       this.slots.map(async (slot) => {
         slot.job?.reject(error());
@@ -138,8 +184,19 @@ export class PredictionPool {
   private submit(request: WorkRequest): Promise<WorkResult> {
     if (this.closed) return Promise.reject(new MaasError("unavailable", "the prediction pool is closed"));
     if (!this.slots.some((s) => s.worker)) return Promise.reject(new MaasError("unavailable", "no prediction worker is running"));
+    const { maxQueue, queueTimeoutMs } = this.options;
+    if (this.queue.length >= maxQueue) {
+      return Promise.reject(new MaasError("unavailable", `the prediction queue is full (${maxQueue} requests waiting); retry shortly`, { retryAfterSeconds: RETRY_AFTER_SECONDS }));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      const timer = setTimeout(() => {
+        const i = this.queue.indexOf(job);
+        if (i < 0) return; // already running
+        this.queue.splice(i, 1);
+        reject(new MaasError("unavailable", `no prediction worker was free within ${queueTimeoutMs} ms; retry shortly`, { retryAfterSeconds: RETRY_AFTER_SECONDS }));
+      }, queueTimeoutMs);
+      const job: Job = { request, resolve, reject, timer };
+      this.queue.push(job);
       this.dispatch();
     });
   }
@@ -154,6 +211,7 @@ export class PredictionPool {
       const w = this.router.pick(this.queue[0].request.model.key, idle);
       if (w === undefined) return;
       const job = this.queue.shift()!;
+      clearTimeout(job.timer);
       this.slots[w].job = job;
       this.slots[w].worker!.postMessage(job.request);
     }
@@ -163,16 +221,18 @@ export class PredictionPool {
 
   /** Starts the worker in slot `index`; resolves when it is ready, rejects if it fails first. */
   private spawn(index: number): Promise<void> {
-    const config: WorkerConfig = { threads: this.options.threadsPerWorker, sessions: this.options.sessionsPerWorker };
+    const { threadsPerWorker, sessionsPerWorker, memoryBudget, workers } = this.options;
+    const config: WorkerConfig = { threads: threadsPerWorker, sessions: sessionsPerWorker, memoryBudget: Math.floor(memoryBudget / workers) };
     const worker = new Worker(distEntry(WORKER_ENTRY), { workerData: config });
-    const slot: Slot = { worker, ready: false, job: undefined, stopping: undefined, error: undefined };
+    const slot: Slot = { worker, ready: false, job: undefined, stopping: undefined, error: undefined, cache: { sessions: 0, bytes: 0 } };
     this.slots[index] = slot;
     return new Promise((resolve, reject) => {
       worker.on("message", (m: WorkerMessage) => {
         if (m.kind === "ready") {
           slot.ready = true;
           resolve();
-        } else this.settle(slot, m);
+        } else if (m.kind === "unloaded") slot.cache = m.cache;
+        else this.settle(slot, m);
         this.dispatch();
       });
       worker.on("error", (e) => (slot.error = e));
@@ -183,7 +243,8 @@ export class PredictionPool {
     });
   }
 
-  private settle(slot: Slot, m: Exclude<WorkerMessage, { kind: "ready" }>): void {
+  private settle(slot: Slot, m: Extract<WorkerMessage, { kind: "done" | "failed" }>): void {
+    slot.cache = m.cache;
     const job = slot.job;
     if (!job || job.request.id !== m.id) return; // already rejected (the pool closed)
     slot.job = undefined;
@@ -198,13 +259,17 @@ export class PredictionPool {
     slot.job?.reject(new Error(`prediction worker ${index} stopped while running this request (${reason})`));
     slot.job = undefined;
     slot.worker = undefined;
+    slot.cache = { sessions: 0, bytes: 0 };
     this.router.forget(index);
     if (this.closed) return;
     // A worker that failed before it was ready would fail again: leave its slot down rather than loop.
     if (slot.ready || slot.stopping) this.spawn(index).catch(() => undefined);
     if (!this.slots.some((s) => s.worker)) {
       const error = new MaasError("unavailable", "no prediction worker is running");
-      for (const job of this.queue.splice(0)) job.reject(error);
+      for (const job of this.queue.splice(0)) {
+        clearTimeout(job.timer);
+        job.reject(error);
+      }
     }
     this.dispatch();
   }

@@ -2,7 +2,9 @@
 import type { ErrorCode } from "../errors.js";
 import { ERROR_STATUS, MaasError } from "../errors.js";
 import type { SequenceSet } from "../data/sequences.js";
+import type { ModelInfo } from "../engine/onnx-codec.js";
 import type { Evaluation, PredictionRecord } from "../models/model-file.js";
+import type { Tensor } from "../runtime/tensor.js";
 
 /** A model version to serve. */
 export interface ModelRef {
@@ -27,6 +29,8 @@ export interface WorkerConfig {
   threads: number;
   /** Sessions each worker keeps when idle. */
   sessions: number;
+  /** Bytes the worker's sessions may cost together (see SessionCache). */
+  memoryBudget: number;
 }
 
 /** Images to predict, already decoded to the model's shape: `pixels` is NCHW, 0..255. */
@@ -42,11 +46,28 @@ export type WorkRequest =
   | { id: number; kind: "predict"; model: ModelRef; table: RowTable }
   | { id: number; kind: "predictImages"; model: ModelRef; images: ImageBatch }
   | { id: number; kind: "predictSequences"; model: ModelRef; sequences: SequenceSet }
-  | { id: number; kind: "evaluate"; model: ModelRef; datasetPath: string; target?: string };
+  | { id: number; kind: "evaluate"; model: ModelRef; datasetPath: string; target?: string }
+  /** Raw tensors in, the named outputs out (the Open Inference Protocol's infer). */
+  | { id: number; kind: "infer"; model: ModelRef; inputs: Record<string, Tensor>; outputs: string[] }
+  /** Loads the model (if it is not loaded) and answers its interface. */
+  | { id: number; kind: "load"; model: ModelRef };
 
-export type WorkResult = PredictionRecord[] | Evaluation;
+export type WorkResult = PredictionRecord[] | Evaluation | Record<string, Tensor> | ModelInfo;
 
-export type WorkerMessage = { kind: "ready" } | { kind: "done"; id: number; result: WorkResult } | { kind: "failed"; id: number; error: WireError };
+/** Messages to every worker, outside the request queue. */
+export type WorkerControl = { kind: "unload"; keyPrefix: string };
+
+/** A worker's loaded sessions and what they cost, sent with every answer. */
+export interface CacheStats {
+  sessions: number;
+  bytes: number;
+}
+
+export type WorkerMessage =
+  | { kind: "ready" }
+  | { kind: "done"; id: number; result: WorkResult; cache: CacheStats }
+  | { kind: "failed"; id: number; error: WireError; cache: CacheStats }
+  | { kind: "unloaded"; cache: CacheStats };
 
 /** An error as it crosses the thread boundary: a MaasError keeps its code and details. */
 export type WireError = { kind: "maas"; code: ErrorCode; message: string; details?: unknown } | { kind: "other"; message: string };
