@@ -9,6 +9,7 @@
 //   write every 64-bit integer as an exact JSON number (Python's json reads it exactly; JavaScript's
 //   JSON.parse rounds past 2^53, so such clients should ask for binary data).
 // - FP16 in JSON: numbers rounded to the nearest half (ties to even); one that overflows is an error.
+//   Responses write each half's exact value, FP32 the shortest decimal that reads back to the float32.
 // - NaN and infinities cannot be written in JSON: an output holding one must be requested as binary.
 // - BYTES become strings (UTF-8); bytes that are not valid UTF-8 are rejected.
 // - A model dim that is a string, negative or 0 is variable (decodeModelInfo reads an unset dim as 0);
@@ -506,11 +507,11 @@ export interface EncodedInferResponse {
   contentType: string;
 }
 
-/** The shortest decimal that reads back as the same value (to float32 or half bits). */
-function shortest(v: number, same: (s: string) => boolean, digits: number): string {
-  for (let p = 1; p < digits; p++) {
+/** The shortest decimal that reads back (as a double rounded to float32) as the float32 v. */
+function shortestFloat32(v: number): string {
+  for (let p = 1; p <= 9; p++) {
     const s = String(Number(v.toPrecision(p)));
-    if (same(s)) return s;
+    if (Math.fround(Number(s)) === v) return s;
   }
   return String(v);
 }
@@ -530,14 +531,15 @@ function jsonData(name: string, t: Tensor): string {
       return `[${Array.from(d as Uint8Array, (b) => (b ? "true" : "false")).join(",")}]`;
     case "float16":
       return `[${Array.from(d as Uint16Array, (h, i) => {
+        // exact: every half is a float32, so any reader gets the same half back
         const v = halfValue(h);
         finite(v, i);
-        return shortest(v, (s) => halfBits(Number(s)) === h, 6);
+        return String(v);
       }).join(",")}]`;
     case "float32":
       return `[${Array.from(d as Float32Array, (v, i) => {
         finite(v, i);
-        return shortest(v, (s) => Math.fround(Number(s)) === v, 10);
+        return shortestFloat32(v);
       }).join(",")}]`;
     case "float64":
       return `[${Array.from(d as Float64Array, (v, i) => {

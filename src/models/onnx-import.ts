@@ -6,7 +6,7 @@ import { dtypeOfCode } from "../engine/ops.js";
 import type { Shape } from "../engine/graph.js";
 import { MaasError } from "../errors.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
-import type { Runtime } from "../runtime/runtime.js";
+import type { Runtime, Session } from "../runtime/runtime.js";
 import type { DType } from "../runtime/tensor.js";
 import { DTYPES } from "../runtime/tensor.js";
 
@@ -217,7 +217,7 @@ export async function checkImport(bytes: Uint8Array, options: ImportOptions): Pr
   if (problems.length > 0) throw new MaasError("bad_input", `${source}: ${problems.join("; ")}`, { problems });
 
   const runtime = options.runtime ?? defaultRuntime();
-  let session;
+  let session: Session;
   try {
     session = await runtime.createSession(bytes);
   } catch (e) {
