@@ -69,10 +69,28 @@ export const JobSchema = z.object({
 
 // ---- models ------------------------------------------------------------------------------
 
+/**
+ * How a model is served. `batching`: requests wait up to `maxQueueDelayMs` for others of the same
+ * shape and run as one batch of at most `maxBatchSize` rows (Triton's dynamic batcher); at most
+ * `maxQueueSize` wait, none longer than `timeoutMs` (then 503 with Retry-After).
+ */
+export const ServingSchema = z.strictObject({
+  batching: z
+    .strictObject({
+      maxBatchSize: z.number().int().min(1).max(65_536).default(64),
+      maxQueueDelayMs: z.number().min(0).max(10_000).default(2),
+      maxQueueSize: z.number().int().min(1).max(100_000).default(1024),
+      timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+    })
+    .optional(),
+});
+
 export const ModelSchema = z.object({
   name: z.string(),
   latestVersion: z.number(),
   aliases: z.record(z.string(), z.number()),
+  /** null: the server's defaults (no batching). */
+  serving: ServingSchema.nullable(),
   createdAt: z.string(),
 });
 

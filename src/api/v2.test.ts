@@ -227,6 +227,17 @@ describe("JSON requests", () => {
     ]);
   });
 
+  it("takes input names that are Object.prototype's own names as plain names", () => {
+    const m: ModelIO = { inputs: [{ name: "constructor", dtype: "int32", shape: [1] }, { name: "__proto__", dtype: "int32", shape: [1] }], outputs: [] };
+    const input = (name: string) => ({ name, shape: [1], datatype: "INT32", data: [1] });
+    const req = decodeInferRequest(json({ inputs: [input("constructor"), input("__proto__")] }), undefined, m);
+    expect(Object.keys(req.inputs)).toEqual(["constructor", "__proto__"]);
+    expect(Object.getPrototypeOf(req.inputs)).toBe(Object.prototype);
+    expect(badInput(() => decodeInferRequest(json({ inputs: [input("constructor"), input("__proto__"), input("toString")] }), undefined, m))).toBe(
+      "input 'toString' is not an input of the model; its inputs are 'constructor', '__proto__'",
+    );
+  });
+
   it("returns outputs as binary per binary_data_output, overridden by each output's binary_data", () => {
     const two: ModelIO = { inputs: model.inputs, outputs: [{ name: "a", dtype: "float32", shape: [] }, { name: "b", dtype: "float32", shape: [] }] };
     const input = { name: "x", shape: [1, 3], datatype: "FP32", data: [1, 2, 3] };

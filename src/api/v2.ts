@@ -27,20 +27,19 @@ const ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z
 /** Tensor data: a JSON array, flat or nested row-major; elements are checked against the datatype. */
 const TensorDataSchema = z.array(z.unknown());
 
-const ShapeSchema = z.array(z.number().int().nonnegative());
+/** A request input or response output; `data` is absent when `parameters.binary_data_size` is set. */
+const TensorSchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  datatype: z.string(),
+  parameters: ParametersSchema.optional(),
+  data: TensorDataSchema.optional(),
+});
 
 export const InferRequestSchema = z.object({
   id: z.string().optional(),
   parameters: ParametersSchema.optional(),
-  inputs: z.array(
-    z.object({
-      name: z.string(),
-      shape: ShapeSchema,
-      datatype: z.string(),
-      parameters: ParametersSchema.optional(),
-      data: TensorDataSchema.optional(),
-    }),
-  ),
+  inputs: z.array(TensorSchema),
   outputs: z.array(z.object({ name: z.string(), parameters: ParametersSchema.optional() })).optional(),
 });
 
@@ -49,15 +48,7 @@ export const InferResponseSchema = z.object({
   model_version: z.string().optional(),
   id: z.string().optional(),
   parameters: ParametersSchema.optional(),
-  outputs: z.array(
-    z.object({
-      name: z.string(),
-      shape: ShapeSchema,
-      datatype: z.string(),
-      parameters: ParametersSchema.optional(),
-      data: TensorDataSchema.optional(),
-    }),
-  ),
+  outputs: z.array(TensorSchema),
 });
 
 export const ServerMetadataSchema = z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) });
@@ -87,19 +78,9 @@ export type V2Error = z.infer<typeof V2ErrorSchema>;
 
 /** The v2 datatype of each DType; the element size in binary is the typed array's (BYTES varies). */
 const DATATYPE_OF = {
-  bool: "BOOL",
-  uint8: "UINT8",
-  uint16: "UINT16",
-  uint32: "UINT32",
-  uint64: "UINT64",
-  int8: "INT8",
-  int16: "INT16",
-  int32: "INT32",
-  int64: "INT64",
-  float16: "FP16",
-  float32: "FP32",
-  float64: "FP64",
-  string: "BYTES",
+  bool: "BOOL", uint8: "UINT8", uint16: "UINT16", uint32: "UINT32", uint64: "UINT64",
+  int8: "INT8", int16: "INT16", int32: "INT32", int64: "INT64",
+  float16: "FP16", float32: "FP32", float64: "FP64", string: "BYTES",
 } as const satisfies Record<DType, string>;
 
 export type Datatype = (typeof DATATYPE_OF)[DType];
@@ -259,27 +240,14 @@ function flatten(where: string, data: unknown[], dims: number[]): unknown[] {
 
 /** The typed array of each fixed-size dtype (bool and float16 are bytes and half bits). */
 const TYPED = {
-  bool: Uint8Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  float16: Uint16Array,
-  float32: Float32Array,
-  float64: Float64Array,
+  bool: Uint8Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array,
+  int8: Int8Array, int16: Int16Array, int32: Int32Array, int64: BigInt64Array,
+  float16: Uint16Array, float32: Float32Array, float64: Float64Array,
 } as const;
 
 const INT_RANGE: Partial<Record<DType, [number, number]>> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  uint8: [0, 255],
-  uint16: [0, 65535],
-  uint32: [0, 2 ** 32 - 1],
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 2 ** 32 - 1],
 };
 
 const INT64_RANGE = { int64: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n] } as const;
@@ -432,7 +400,7 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
     throw badInput(`the body holds ${body.length - start} bytes after the JSON header; the inputs' binary_data_size add up to ${total}`);
   }
 
-  const inputs: Record<string, Tensor> = {};
+  const inputs = new Map<string, Tensor>();
   const byName = new Map(model.inputs.map((d) => [d.name, d]));
   let offset = start;
   req.inputs.forEach((input, k) => {
@@ -443,7 +411,7 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
     try {
       const desc = byName.get(input.name);
       if (!desc) throw badInput(`${where} is not an input of the model; its inputs are ${quoted(model.inputs.map((d) => d.name))}`);
-      if (input.name in inputs) throw badInput(`${where} is given more than once`);
+      if (inputs.has(input.name)) throw badInput(`${where} is given more than once`);
       const dtype = checkAgainstModel(where, input.datatype, input.shape, desc);
       const count = sizeOf(input.shape);
       let data: TensorData;
@@ -456,7 +424,7 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
         if (flat.length !== count) throw badInput(`${where}: shape ${fmtShape(input.shape)} needs ${count} values; got ${flat.length}`);
         data = fromJson(where, dtype, flat);
       }
-      inputs[input.name] = { dtype, dims: input.shape, data };
+      inputs.set(input.name, { dtype, dims: input.shape, data });
     } catch (e) {
       if (!(e instanceof MaasError)) throw e;
       issues.push(e.message);
@@ -484,7 +452,7 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
   return {
     ...(req.id !== undefined ? { id: req.id } : {}),
     ...(req.parameters !== undefined ? { parameters: req.parameters } : {}),
-    inputs,
+    inputs: Object.fromEntries(inputs),
     outputs,
   };
 }

@@ -122,6 +122,9 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      PRIMARY KEY (tenant, key, route)
    );`,
+
+  // 5: how a model is served (dynamic batching, ...), JSON; null: the server's defaults
+  `ALTER TABLE models ADD COLUMN serving TEXT;`,
 ];
 
 /**

@@ -18,6 +18,7 @@ interface ModelRow {
   name: string;
   created_at: string;
   latest: number;
+  serving: string | null;
 }
 
 interface VersionRow {
@@ -39,11 +40,11 @@ type Key = [tenant: string, model: string];
 type VersionKey = [tenant: string, model: string, version: number];
 type ListParams = { tenant: string; model?: string; at: string; seq: number; limit: number };
 
-const MODEL_COLUMNS = `m.seq, m.tenant, m.name, m.created_at,
+const MODEL_COLUMNS = `m.seq, m.tenant, m.name, m.created_at, m.serving,
   (SELECT COALESCE(MAX(v.version), 0) FROM versions v WHERE v.tenant = m.tenant AND v.model = m.name) AS latest`;
 
 function toModel(row: ModelRow): ModelRecord {
-  return { tenant: row.tenant, name: row.name, createdAt: row.created_at, latestVersion: row.latest };
+  return { tenant: row.tenant, name: row.name, createdAt: row.created_at, latestVersion: row.latest, serving: row.serving === null ? null : fromJson(row.serving) };
 }
 
 function toVersion(row: VersionRow): VersionRecord {
@@ -82,6 +83,7 @@ export class SqliteModels {
   private readonly deleteAliasStmt;
   private readonly deleteAliasesStmt;
   private readonly aliasedStmt;
+  private readonly setServingStmt;
 
   constructor(private readonly db: Database.Database) {
     this.getModelStmt = db.prepare<Key, ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models m WHERE m.tenant = ? AND m.name = ?`);
@@ -118,6 +120,7 @@ export class SqliteModels {
     );
     this.deleteAliasStmt = db.prepare<[string, string, string]>("DELETE FROM aliases WHERE tenant = ? AND model = ? AND alias = ?");
     this.deleteAliasesStmt = db.prepare<Key>("DELETE FROM aliases WHERE tenant = ? AND model = ?");
+    this.setServingStmt = db.prepare<[string | null, string, string]>("UPDATE models SET serving = ? WHERE tenant = ? AND name = ?");
     this.aliasedStmt = db.prepare<VersionKey, { one: number }>("SELECT 1 AS one FROM aliases WHERE tenant = ? AND model = ? AND version = ? LIMIT 1");
   }
 
@@ -190,6 +193,10 @@ export class SqliteModels {
     const { at, seq } = decodeCursor(page.cursor);
     const rows = this.listModelsStmt.all({ tenant, at, seq, limit: limit + 1 });
     return toPage(rows, limit, toModel, (r) => ({ at: r.created_at, seq: r.seq }));
+  }
+
+  setServing(tenant: string, model: string, serving: unknown): boolean {
+    return this.setServingStmt.run(serving === null ? null : toJson(serving), tenant, model).changes > 0;
   }
 
   deleteModel(tenant: string, model: string): string[] | undefined {

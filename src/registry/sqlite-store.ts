@@ -323,6 +323,10 @@ export class SqliteStore implements MetadataStore {
     return this.models.listVersions(tenant, model, page);
   }
 
+  async setServing(tenant: string, model: string, serving: unknown): Promise<boolean> {
+    return this.models.setServing(tenant, model, serving);
+  }
+
   async listAliases(tenant: string, model: string): Promise<AliasRecord[]> {
     return this.models.listAliases(tenant, model);
   }

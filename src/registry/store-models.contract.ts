@@ -20,10 +20,23 @@ export function modelsContract(store: StoreRef): void {
       expect((await store().createVersion(newVersion(ACME, "wine"))).version).toBe(3);
       expect((await store().createVersion(newVersion(ACME, "iris"))).version).toBe(1);
       const model = await store().getModel(ACME, "wine");
-      expect(model).toEqual({ tenant: ACME, name: "wine", createdAt: first.createdAt, latestVersion: 3 });
+      expect(model).toEqual({ tenant: ACME, name: "wine", createdAt: first.createdAt, latestVersion: 3, serving: null });
       expect(await store().getVersion(ACME, "wine", 1)).toEqual(first);
       expect(await store().getVersion(ACME, "wine", 4)).toBeUndefined();
       expect(await store().getModel(ACME, "nope")).toBeUndefined();
+    });
+
+    test("setServing stores how a model is served, per tenant; null restores the defaults", async () => {
+      await versions("wine", 1);
+      await store().createVersion(newVersion(OTHER, "wine"));
+      const batching = { batching: { maxBatchSize: 32, maxQueueDelayMs: 2 } };
+      expect(await store().setServing(ACME, "wine", batching)).toBe(true);
+      expect((await store().getModel(ACME, "wine"))!.serving).toEqual(batching);
+      expect((await store().getModel(OTHER, "wine"))!.serving).toBeNull();
+      expect((await store().listModels(ACME, { limit: 10 })).items[0].serving).toEqual(batching);
+      expect(await store().setServing(ACME, "nope", batching)).toBe(false);
+      expect(await store().setServing(ACME, "wine", null)).toBe(true);
+      expect((await store().getModel(ACME, "wine"))!.serving).toBeNull();
     });
 
     test("two tenants can each have a model of the same name", async () => {

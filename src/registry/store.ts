@@ -110,6 +110,8 @@ export interface ModelRecord {
   name: string;
   createdAt: string;
   latestVersion: number;
+  /** How the model is served (the API's schema gives its form); null: the server's defaults. */
+  serving: unknown;
 }
 
 export interface VersionRecord {
@@ -220,6 +222,8 @@ export interface MetadataStore {
   resolveAlias(tenant: string, model: string, alias: string): Promise<number | undefined>;
   /** Deletes a version unless an alias points at it: "aliased" then. */
   deleteVersion(tenant: string, model: string, version: number): Promise<"deleted" | "missing" | "aliased">;
+  /** Sets how a model is served (null: the server's defaults); false when there is no such model. */
+  setServing(tenant: string, model: string, serving: unknown): Promise<boolean>;
   /** Deletes a model and all its versions and aliases; returns the artifacts to remove. */
   deleteModel(tenant: string, model: string): Promise<string[] | undefined>;
 

@@ -3,12 +3,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { AliasRequestSchema, EvaluateRequestSchema, ImportQuerySchema, NameSchema, PageQuerySchema, PredictRequestSchema } from "../../api/schemas.js";
+import { AliasRequestSchema, EvaluateRequestSchema, ImportQuerySchema, NameSchema, PageQuerySchema, PredictRequestSchema, ServingSchema } from "../../api/schemas.js";
 import { sequencesFromInstances } from "../../data/sequences.js";
 import { MaasError } from "../../errors.js";
 import type { ModelCard } from "../../models/card.js";
 import { instancesImages, instancesTable } from "../../models/instances.js";
 import { ModelFile } from "../../models/model-file.js";
+import { checkImport } from "../../models/onnx-import.js";
 import type { ModelRecord, VersionRecord } from "../../registry/store.js";
 import type { Services } from "../app.js";
 import { caller } from "../auth.js";
@@ -29,7 +30,7 @@ export function modelRoutes(s: Services) {
   };
   const modelOut = async (m: ModelRecord) => {
     const aliases = Object.fromEntries((await s.store.listAliases(m.tenant, m.name)).map((a) => [a.alias, a.version]));
-    return { name: m.name, latestVersion: m.latestVersion, aliases: { ...aliases, latest: m.latestVersion }, createdAt: m.createdAt };
+    return { name: m.name, latestVersion: m.latestVersion, aliases: { ...aliases, latest: m.latestVersion }, serving: m.serving ?? null, createdAt: m.createdAt };
   };
   const getVersion = async (tenant: string, name: string, version: number): Promise<VersionRecord> => {
     const v = await s.store.getVersion(tenant, name, version);
@@ -136,6 +137,15 @@ export function modelRoutes(s: Services) {
       return reply.status(204).send();
     });
 
+    app.put("/models/:name/serving", { schema: { tags: ["models"], params: NameParams, body: ServingSchema } }, async (request) => {
+      const p = caller(request, "write");
+      const { name } = request.params as { name: string };
+      const serving = request.body as z.infer<typeof ServingSchema>;
+      if (!(await s.store.setServing(p.tenant, name, serving))) throw new MaasError("not_found", `no model '${name}'`);
+      forget(p.tenant, name);
+      return modelOut(await getModel(p.tenant, name));
+    });
+
     app.put("/models/:name/aliases/:alias", { schema: { tags: ["models"], params: AliasParams, body: AliasRequestSchema } }, async (request) => {
       const p = caller(request, "write");
       const { name, alias } = request.params as z.infer<typeof AliasParams>;
@@ -192,6 +202,7 @@ export function modelRoutes(s: Services) {
       const { name } = request.query as z.infer<typeof ImportQuerySchema>;
       const body = request.body;
       if (!Buffer.isBuffer(body) || body.length === 0) throw new MaasError("bad_input", "send the .onnx file as an application/octet-stream body");
+      await checkImport(body, { source: `${name}.onnx`, maxBytes: s.config.uploadLimit });
       const file = ModelFile.parse(body, `${name}.onnx`);
       const artifact = `models/${p.tenant}/${name}/${randomUUID()}.onnx`;
       await s.blobs.put(artifact, body);
