@@ -104,7 +104,7 @@ export function dtypeOfDatatype(datatype: string): DType | undefined {
 export interface TensorDesc {
   name: string;
   dtype: DType | "other";
-  shape: (number | string)[];
+  shape: readonly (number | string)[];
 }
 
 /** A model's interface. */

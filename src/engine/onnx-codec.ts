@@ -157,7 +157,8 @@ function dtypeOf(code: number | null | undefined): DType | "other" {
 
 function describe(v: onnxProto.onnx.IValueInfoProto): ModelInfo["inputs"][number] {
   const tt = v.type?.tensorType;
-  const shape = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
+  // A dim with neither a size nor a name is unknown: "?" (as a variable dim).
+  const shape = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0) > 0 ? Number(d.dimValue) : "?"));
   return { name: v.name ?? "", dtype: dtypeOf(tt?.elemType), shape };
 }
 

@@ -72,6 +72,7 @@ export class SqliteJobs {
   private readonly getByIdStmt;
   private readonly listStmt;
   private readonly withStatusStmt;
+  private readonly countStmt;
   private readonly updateStmt;
   private readonly completeStmt;
   private readonly deleteStmt;
@@ -95,6 +96,7 @@ export class SqliteJobs {
       "SELECT * FROM jobs WHERE tenant = @tenant AND (created_at, seq) > (@at, @seq) ORDER BY created_at, seq LIMIT @limit",
     );
     this.withStatusStmt = db.prepare<[JobStatus], JobRow>("SELECT * FROM jobs WHERE status = ? ORDER BY created_at, seq");
+    this.countStmt = db.prepare<[], { status: JobStatus; n: number }>("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status");
     this.updateStmt = db.prepare<Mutable>(
       `UPDATE jobs SET status = @status, progress = @progress, metrics = @metrics, error = @error, attempts = @attempts,
          cancel_requested = @cancel_requested, started_at = @started_at, finished_at = @finished_at WHERE id = @id`,
@@ -158,6 +160,12 @@ export class SqliteJobs {
 
   jobsWithStatus(status: JobStatus): JobRecord[] {
     return this.withStatusStmt.all(status).map(toJob);
+  }
+
+  countJobs(): Record<JobStatus, number> {
+    const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const { status, n } of this.countStmt.all()) counts[status] = n;
+    return counts;
   }
 
   /** Applies the fields of `patch` that are not undefined; an unknown job is "not_found". */

@@ -281,6 +281,10 @@ export class SqliteStore implements MetadataStore {
     return this.jobs.jobsWithStatus(status);
   }
 
+  async countJobs(): Promise<Record<JobStatus, number>> {
+    return this.jobs.countJobs();
+  }
+
   async updateJob(id: string, patch: JobPatch): Promise<JobRecord> {
     return this.jobs.updateJob(id, patch);
   }

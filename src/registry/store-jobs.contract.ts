@@ -38,6 +38,7 @@ export function jobsContract(store: StoreRef): void {
       await store().updateJob(middle.id, { status: "running" });
       expect((await store().jobsWithStatus("running")).map((j) => j.createdAt)).toEqual([second(15), second(20)]);
       expect(await store().jobsWithStatus("cancelled")).toEqual([]);
+      expect(await store().countJobs()).toEqual({ queued: 2, running: 2, succeeded: 0, failed: 0, cancelled: 0 });
     });
 
     test("listJobs pages through the tenant's jobs in creation order", async () => {

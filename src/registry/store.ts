@@ -197,6 +197,8 @@ export interface MetadataStore {
   listJobs(tenant: string, page: PageRequest): Promise<Page<JobRecord>>;
   /** Jobs in a status across all tenants (the scheduler's view), oldest first. */
   jobsWithStatus(status: JobStatus): Promise<JobRecord[]>;
+  /** How many jobs are in each status, across tenants (for the platform's metrics). */
+  countJobs(): Promise<Record<JobStatus, number>>;
   updateJob(id: string, patch: Partial<Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "attempts" | "cancelRequested" | "startedAt" | "finishedAt">>): Promise<JobRecord>;
   deleteJob(tenant: string, id: string): Promise<boolean>;
   appendEvent(job: string, type: string, data: unknown): Promise<JobEvent>;

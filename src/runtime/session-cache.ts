@@ -69,6 +69,11 @@ export class SessionCache<M = undefined> {
     return this.entries.size;
   }
 
+  /** The model keys with a cached session. */
+  get keys(): string[] {
+    return [...new Set([...this.entries.values()].map((e) => e.key))];
+  }
+
   /** What the cached sessions cost together, in bytes (measured; see above). */
   get bytes(): number {
     let sum = 0;

@@ -10,6 +10,7 @@ import type { Config } from "../config.js";
 import type { JobQueue } from "../jobs/queue.js";
 import type { BlobStore } from "../registry/blob-store.js";
 import type { MetadataStore } from "../registry/store.js";
+import type { Inference } from "../serving/inference.js";
 import type { PredictionPool } from "../serving/prediction-pool.js";
 import { VERSION } from "../version.js";
 import { authenticator } from "./auth.js";
@@ -17,9 +18,12 @@ import { installErrorHandling } from "./errors.js";
 import { datasetRoutes } from "./routes/datasets.js";
 import { healthRoutes } from "./routes/health.js";
 import { jobRoutes } from "./routes/jobs.js";
+import type { Metrics } from "./metrics.js";
 import { metricsRoutes } from "./metrics.js";
+import type { ModelResolver } from "./model-resolver.js";
 import { keyRoutes } from "./routes/keys.js";
 import { modelRoutes } from "./routes/models.js";
+import { v2Routes } from "./routes/v2.js";
 
 /** What the routes work with. */
 export interface Services {
@@ -28,6 +32,11 @@ export interface Services {
   blobs: BlobStore;
   queue: JobQueue;
   pool: PredictionPool;
+  /** Raw-tensor inference over the pool, with dynamic batching. */
+  inference: Inference;
+  /** Which version a request means. */
+  models: ModelResolver;
+  metrics: Metrics;
   /** Set while shutting down: readiness turns false, event streams close. */
   closing: AbortController;
 }
@@ -75,11 +84,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: config.uploadLimit, files: 1 } });
 
   // Not encapsulated (fastify-plugin style): its response hook must see every route.
-  await metricsRoutes()(app);
+  await metricsRoutes(services.metrics)(app);
   await app.register(healthRoutes(services));
   await app.register(datasetRoutes(services), { prefix: "/api/v1" });
   await app.register(jobRoutes(services), { prefix: "/api/v1" });
   await app.register(modelRoutes(services), { prefix: "/api/v1" });
   await app.register(keyRoutes(services), { prefix: "/api/v1" });
+  await app.register(v2Routes(services), { prefix: "/v2" });
   return app;
 }

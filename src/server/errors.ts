@@ -1,5 +1,6 @@
-// Every error leaves as {error: {code, message, details?}} with the status of its code; a user's
-// mistake is never a 500, and an internal error never shows its stack.
+// Every error leaves with the status of its code, as {error: {code, message, details?}} (the
+// Open Inference Protocol's routes give their own form: {error: message}); a user's mistake is
+// never a 500, and an internal error never shows its stack.
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ERROR_STATUS, MaasError, isMaasError } from "../errors.js";
 
@@ -7,7 +8,10 @@ interface Body {
   error: { code: string; message: string; details?: unknown };
 }
 
-const body = (code: string, message: string, details?: unknown): Body => ({ error: details === undefined ? { code, message } : { code, message, details } });
+/** How a scope of routes words an error. */
+export type ErrorBody = (code: string, message: string, details?: unknown) => unknown;
+
+const projectBody: ErrorBody = (code, message, details): Body => ({ error: details === undefined ? { code, message } : { code, message, details } });
 
 /** Maps Fastify's own errors (validation, parsing, limits) onto the project's codes. */
 function fromFastify(e: FastifyError): MaasError | undefined {
@@ -31,7 +35,7 @@ function fromFastify(e: FastifyError): MaasError | undefined {
   return undefined;
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, body: ErrorBody = projectBody): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const e = isMaasError(err) ? err : fromFastify(err);
     if (e && e.code !== "internal") {

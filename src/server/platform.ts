@@ -8,11 +8,14 @@ import { MaasError } from "../errors.js";
 import { LocalQueue } from "../jobs/local-queue.js";
 import { FsBlobStore } from "../registry/fs-blob-store.js";
 import { SqliteStore } from "../registry/sqlite-store.js";
+import { Inference } from "../serving/inference.js";
 import { PredictionPool } from "../serving/prediction-pool.js";
 import type { Services } from "./app.js";
 import { buildApp } from "./app.js";
 import { DEFAULT_TENANT } from "./auth.js";
 import { generateKey } from "./keys.js";
+import { Metrics } from "./metrics.js";
+import { ModelResolver } from "./model-resolver.js";
 
 export interface Platform {
   app: FastifyInstance;
@@ -36,7 +39,10 @@ export async function startPlatform(config: Config): Promise<Platform> {
     maxQueue: config.predictQueue,
     queueTimeoutMs: config.predictTimeoutMs,
   });
-  const services: Services = { config, store, blobs, queue, pool, closing: new AbortController() };
+  const metrics: Metrics = new Metrics({ pool: () => pool.status(), batchQueue: () => inference.queued, jobs: () => store.countJobs() });
+  const inference = new Inference(pool, { batch: (rows) => metrics.batchRows.observe(rows) });
+  const models = new ModelResolver(store, blobs);
+  const services: Services = { config, store, blobs, queue, pool, inference, models, metrics, closing: new AbortController() };
 
   await store.ensureTenant(DEFAULT_TENANT);
   let createdAdminKey: string | undefined;

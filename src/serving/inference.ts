@@ -42,6 +42,18 @@ export class Inference {
     return this.batcher(ref, batching).submit(inputs, outputs);
   }
 
+  /** Whether a worker has the model loaded. */
+  loaded(ref: ModelRef): boolean {
+    return this.pool.isLoaded(ref.key);
+  }
+
+  /** Unloads every model whose key starts with `keyPrefix` from the workers (requests running finish first). */
+  unload(keyPrefix: string): void {
+    this.pool.unload(keyPrefix);
+    for (const key of this.interfaces.keys()) if (key.startsWith(keyPrefix)) this.interfaces.delete(key);
+    for (const [key, b] of this.batchers) if (key.startsWith(keyPrefix) && b.depth === 0) this.batchers.delete(key);
+  }
+
   /** Requests waiting in batch queues. */
   get queued(): number {
     let n = 0;

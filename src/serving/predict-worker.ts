@@ -22,7 +22,7 @@ const config = workerData as WorkerConfig;
 /** Serving sessions: no spinning (the machine is shared with the HTTP process and other workers). */
 const options: SessionOptions = { threads: config.threads, spinning: false };
 const cache = new SessionCache<ModelFile>(defaultRuntime(), config.sessions, { bytes: config.memoryBudget });
-const stats = (): CacheStats => ({ sessions: cache.size, bytes: cache.bytes });
+const stats = (): CacheStats => ({ sessions: cache.size, bytes: cache.bytes, keys: cache.keys });
 
 /** Runs `fn` on the model's session and parsed file; the file is read and parsed on a cache miss only. */
 function withModel<T>(ref: ModelRef, fn: (session: Session, file: ModelFile) => Promise<T>): Promise<T> {

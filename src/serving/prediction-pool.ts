@@ -142,6 +142,11 @@ export class PredictionPool {
     for (const slot of this.slots) slot.worker?.postMessage({ kind: "unload", keyPrefix } satisfies WorkerControl);
   }
 
+  /** Whether some worker has the model loaded (as of the workers' last answers). */
+  isLoaded(key: string): boolean {
+    return this.slots.some((s) => s.worker && s.cache.keys.includes(key));
+  }
+
   /** Workers, busy workers, queued requests, and the sessions loaded and their measured bytes over all workers. */
   status(): { workers: number; busy: number; queued: number; sessions: number; bytes: number } {
     const live = this.slots.filter((s) => s.worker);
@@ -224,7 +229,7 @@ export class PredictionPool {
     const { threadsPerWorker, sessionsPerWorker, memoryBudget, workers } = this.options;
     const config: WorkerConfig = { threads: threadsPerWorker, sessions: sessionsPerWorker, memoryBudget: Math.floor(memoryBudget / workers) };
     const worker = new Worker(distEntry(WORKER_ENTRY), { workerData: config });
-    const slot: Slot = { worker, ready: false, job: undefined, stopping: undefined, error: undefined, cache: { sessions: 0, bytes: 0 } };
+    const slot: Slot = { worker, ready: false, job: undefined, stopping: undefined, error: undefined, cache: { sessions: 0, bytes: 0, keys: [] } };
     this.slots[index] = slot;
     return new Promise((resolve, reject) => {
       worker.on("message", (m: WorkerMessage) => {
@@ -259,7 +264,7 @@ export class PredictionPool {
     slot.job?.reject(new Error(`prediction worker ${index} stopped while running this request (${reason})`));
     slot.job = undefined;
     slot.worker = undefined;
-    slot.cache = { sessions: 0, bytes: 0 };
+    slot.cache = { sessions: 0, bytes: 0, keys: [] };
     this.router.forget(index);
     if (this.closed) return;
     // A worker that failed before it was ready would fail again: leave its slot down rather than loop.

@@ -61,6 +61,8 @@ export type WorkerControl = { kind: "unload"; keyPrefix: string };
 export interface CacheStats {
   sessions: number;
   bytes: number;
+  /** The model keys loaded. */
+  keys: string[];
 }
 
 export type WorkerMessage =

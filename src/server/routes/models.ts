@@ -23,58 +23,19 @@ export function versionOut(v: VersionRecord) {
 }
 
 export function modelRoutes(s: Services) {
-  const getModel = async (tenant: string, name: string): Promise<ModelRecord> => {
-    const m = await s.store.getModel(tenant, name);
-    if (!m) throw new MaasError("not_found", `no model '${name}'`);
-    return m;
-  };
+  const { models } = s;
   const modelOut = async (m: ModelRecord) => {
     const aliases = Object.fromEntries((await s.store.listAliases(m.tenant, m.name)).map((a) => [a.alias, a.version]));
     return { name: m.name, latestVersion: m.latestVersion, aliases: { ...aliases, latest: m.latestVersion }, serving: m.serving ?? null, createdAt: m.createdAt };
   };
-  const getVersion = async (tenant: string, name: string, version: number): Promise<VersionRecord> => {
-    const v = await s.store.getVersion(tenant, name, version);
-    if (!v) throw new MaasError("not_found", `model '${name}' has no version ${version}`);
-    return v;
-  };
-  /** The version a request names: by number, by alias, else `production` if set, else `latest`. */
-  const selectVersion = async (tenant: string, name: string, sel: { version?: number; alias?: string }): Promise<VersionRecord> => {
-    await getModel(tenant, name);
-    if (sel.version !== undefined && sel.alias !== undefined) throw new MaasError("bad_input", "give a version or an alias, not both");
-    if (sel.version !== undefined) return getVersion(tenant, name, sel.version);
-    const alias = sel.alias ?? ((await s.store.resolveAlias(tenant, name, "production")) !== undefined ? "production" : "latest");
-    const version = await s.store.resolveAlias(tenant, name, alias);
-    if (version === undefined) throw new MaasError("not_found", `model '${name}' has no alias '${alias}'`);
-    return getVersion(tenant, name, version);
-  };
-  const servable = async (v: VersionRecord) => {
+  /** The card of a version that has one: the tabular, image and sequence routes need it. */
+  const cardOf = (v: VersionRecord): ModelCard => {
     if (!v.card) throw new MaasError("unprocessable", `version ${v.version} of '${v.model}' is an imported model without an OpenMaaS card; send it raw tensors over /v2`);
-    return { card: v.card as ModelCard, ref: { key: `${v.tenant}/${v.model}/${v.version}/${v.sha256}`, path: await s.blobs.localPath(v.artifact) } };
+    return v.card as ModelCard;
   };
-
-  // What a prediction request resolves to (version, card, local file), kept for a second: resolving
-  // it costs store reads and a file-system call per request, and a hot model is asked many times a
-  // second. Changes made through these routes clear a model's entries at once; others (a job that
-  // registers a new latest version, another replica moving an alias) show within a second.
-  const RESOLVED_TTL_MS = 1000;
-  const resolved = new Map<string, { at: number; value: Promise<{ version: VersionRecord; card: ModelCard; ref: { key: string; path: string } }> }>();
-  const resolveServable = (tenant: string, name: string, sel: { version?: number; alias?: string }) => {
-    const key = `${tenant}\u0000${name}\u0000${sel.version ?? ""}\u0000${sel.alias ?? ""}`;
-    const hit = resolved.get(key);
-    if (hit && Date.now() - hit.at < RESOLVED_TTL_MS) return hit.value;
-    const value = (async () => {
-      const version = await selectVersion(tenant, name, sel);
-      return { version, ...(await servable(version)) };
-    })();
-    value.catch(() => resolved.delete(key));
-    if (resolved.size > 10_000) resolved.clear();
-    resolved.set(key, { at: Date.now(), value });
-    return value;
-  };
-  const forget = (tenant: string, name: string) => {
-    const prefix = `${tenant}\u0000${name}\u0000`;
-    for (const k of resolved.keys()) if (k.startsWith(prefix)) resolved.delete(k);
-  };
+  const getModel = (tenant: string, name: string) => models.model(tenant, name);
+  const getVersion = (tenant: string, name: string, v: number) => models.version(tenant, name, v);
+  const forget = (tenant: string, name: string) => models.forget(tenant, name);
 
   return async (app: FastifyInstance): Promise<void> => {
     app.addContentTypeParser("application/octet-stream", { parseAs: "buffer", bodyLimit: s.config.uploadLimit }, (_request, body, done) => done(null, body));
@@ -170,7 +131,8 @@ export function modelRoutes(s: Services) {
       const p = caller(request, "predict");
       const { name } = request.params as { name: string };
       const body = request.body as z.infer<typeof PredictRequestSchema>;
-      const { version, card, ref } = await resolveServable(p.tenant, name, body);
+      const { version, ref } = await models.resolve(p.tenant, name, body);
+      const card = cardOf(version);
       if (card.image) {
         const predictions = await s.pool.predictImages(ref, instancesImages(card.image, body.instances));
         return { predictions, model: { name, version: version.version } };
@@ -189,8 +151,9 @@ export function modelRoutes(s: Services) {
       const p = caller(request, "predict");
       const { name } = request.params as { name: string };
       const body = request.body as z.infer<typeof EvaluateRequestSchema>;
-      const version = await selectVersion(p.tenant, name, body);
-      const { ref } = await servable(version);
+      const { version } = await models.select(p.tenant, name, body);
+      cardOf(version);
+      const ref = await models.ref(version);
       const dataset = await s.store.getDataset(p.tenant, body.dataset);
       if (!dataset) throw new MaasError("unprocessable", `no dataset '${body.dataset}'`);
       const evaluation = await s.pool.evaluate(ref, await s.blobs.localPath(dataset.artifact), body.target);
