@@ -113,7 +113,10 @@ export function modelRoutes(s: Services) {
       const { version } = request.body as z.infer<typeof AliasRequestSchema>;
       await getModel(p.tenant, name);
       if (alias === "latest") throw new MaasError("bad_input", "'latest' always names the newest version and cannot be moved");
-      await getVersion(p.tenant, name, version);
+      const target = await getVersion(p.tenant, name, version);
+      // Loaded before the alias moves, so the first requests to the new version do not wait for it
+      // (best effort: a version that cannot load still gets the alias, and its requests say why).
+      await s.inference.interfaceOf(await models.ref(target)).catch(() => undefined);
       forget(p.tenant, name);
       const a = await s.store.setAlias(p.tenant, name, alias, version);
       return { model: a.model, alias: a.alias, version: a.version };
