@@ -112,6 +112,15 @@ describe("the whole flow through the client", () => {
     expect(byAlias).toEqual(r);
   });
 
+  test("turn dynamic batching on (defaults filled in) and off", async () => {
+    const on = await client.models.setServing("clf", { batching: { maxBatchSize: 8 } });
+    expect(on.serving).toEqual({ batching: { maxBatchSize: 8, maxQueueDelayMs: 2, maxQueueSize: 1024, timeoutMs: 10_000 } });
+    expect((await client.models.get("clf")).serving).toEqual(on.serving);
+    expect((await client.models.predict("clf", { instances: probes })).predictions.map((p) => p.prediction)).toEqual(["lo", "hi", "hi"]);
+    expect((await client.models.setServing("clf", {})).serving).toEqual({});
+    await expect(client.models.setServing("clf", { batching: { maxBatchSize: 0 } })).rejects.toThrow(/maxBatchSize/);
+  });
+
   test("evaluate on the stored dataset", async () => {
     const e = await client.models.evaluate("clf", { dataset: "train", alias: "production" });
     expect(e).toMatchObject({ task: "classification", rows: 120, labels: ["hi", "lo"], model: { name: "clf", version: 1 } });

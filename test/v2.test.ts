@@ -365,6 +365,11 @@ describe("dynamic batching", () => {
     const metrics = await call("GET", "/metrics", ADMIN);
     const batches = metrics.bytes.toString().match(/^maas_batch_rows_count (\d+)/m);
     expect(Number(batches?.[1])).toBeLessThan(24); // some requests shared a batch
+    const text = metrics.bytes.toString();
+    for (const line of [/^maas_loaded_models [1-9]/m, /^maas_loaded_model_bytes [1-9]/m, /^maas_jobs\{status="succeeded"\} [1-9]/m, /^maas_prediction_queue_depth 0/m, /^maas_batch_queue_depth 0/m]) {
+      expect(text).toMatch(line);
+    }
+    expect(text).not.toMatch(/tenant-a|"mlp"/); // no tenant or model names in labels
     expect((await call("PUT", "/api/v1/models/mlp/serving", keyA, {})).status).toBe(200);
   });
 });

@@ -23,6 +23,7 @@ from typing import List, Optional, Union
 
 import numpy as np
 import onnx
+import fastapi
 import torch
 import uvicorn
 from fastapi import FastAPI, HTTPException
@@ -43,7 +44,8 @@ if a.threads > 0:
 def read(path):
     """Initializers by name and the model card (metadata_props `openmaas.*`, JSON) of an .onnx file."""
     m = onnx.load(path)
-    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in m.graph.initializer}
+    arrays = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    weights = {k: torch.from_numpy(v.copy()) for k, v in arrays.items() if v.dtype != object}  # not the label strings
     card = {p.key[len("openmaas."):]: json.loads(p.value) for p in m.metadata_props if p.key.startswith("openmaas.")}
     return weights, card
 
@@ -139,7 +141,8 @@ app = FastAPI()
 
 @app.on_event("startup")
 def started():
-    print(f"fastapi serving at http://127.0.0.1:{port} (torch {torch.__version__}, {torch.get_num_threads()} threads)", flush=True)
+    versions = f"FastAPI {fastapi.__version__}, uvicorn {uvicorn.__version__}, torch {torch.__version__}, {torch.get_num_threads()} torch threads"
+    print(f"fastapi serving at http://127.0.0.1:{port} ({versions})", flush=True)
 
 
 @app.post("/models/{name}/predict")

@@ -156,6 +156,7 @@ export type JobRequest = z.infer<typeof JobRequestSchema>;
 export type Dataset = z.infer<typeof DatasetSchema>;
 export type Job = z.infer<typeof JobSchema>;
 export type Model = z.infer<typeof ModelSchema>;
+export type ServingInput = z.input<typeof ServingSchema>;
 export type Version = z.infer<typeof VersionSchema>;
 export type PredictResponse = z.infer<typeof PredictResponseSchema>;
 export type Key = z.infer<typeof KeySchema>;

@@ -1,6 +1,6 @@
 // /api/v1/models: the registry (models, versions, aliases, model files), predictions, evaluations and
 // imports of ONNX files trained elsewhere.
-import type { Alias, Evaluation, EvaluateRequest, Imported, Model, Page, PredictRequest, PredictResponse, Version } from "../api/schemas.js";
+import type { Alias, Evaluation, EvaluateRequest, Imported, Model, Page, PredictRequest, PredictResponse, ServingInput, Version } from "../api/schemas.js";
 import type { Http } from "./http.js";
 import { seg } from "./http.js";
 import type { PageOptions } from "./pages.js";
@@ -45,6 +45,15 @@ export class ModelsApi {
   async downloadArtifact(name: string, version: number): Promise<Uint8Array> {
     const response = await this.http.request("GET", `${model(name)}/versions/${seg(version)}/artifact`);
     return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /**
+   * How the model is served: `{ batching: { maxBatchSize, maxQueueDelayMs, maxQueueSize, timeoutMs } }`
+   * turns dynamic batching on (omitted fields take their defaults), `{}` off.
+   * @example await client.models.setServing("wine", { batching: { maxBatchSize: 32, maxQueueDelayMs: 2 } })
+   */
+  setServing(name: string, serving: ServingInput): Promise<Model> {
+    return this.http.json("PUT", `${model(name)}/serving`, { json: serving });
   }
 
   /** Points `alias` (not `latest`) at a version. */
