@@ -17,6 +17,7 @@
 // - An output's `binary_data` overrides the request's `binary_data_output`, as the extension says.
 import { z } from "zod";
 import { MaasError } from "../errors.js";
+import { halfBits, halfValue } from "../runtime/float16.js";
 import { sizeOf, type DType, type Tensor, type TensorData } from "../runtime/tensor.js";
 
 // ---- schemas -----------------------------------------------------------------------------
@@ -124,46 +125,6 @@ export function metadataTensor(desc: TensorDesc): MetadataTensor {
     datatype: desc.dtype === "other" ? "UNSUPPORTED" : datatypeOf(desc.dtype),
     shape: desc.shape.map((d) => (isStaticDim(d) ? d : -1)),
   };
-}
-
-// ---- FP16 --------------------------------------------------------------------------------
-
-/** Rounds x to an integer, ties to even (x >= 0). */
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const rest = x - f;
-  return rest > 0.5 || (rest === 0.5 && f % 2 === 1) ? f + 1 : f;
-}
-
-/** IEEE 754 half bits of a number, rounded to nearest (ties to even); too large becomes infinity. */
-function halfBits(v: number): number {
-  if (Number.isNaN(v)) return 0x7e00;
-  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
-  const a = Math.abs(v);
-  // subnormal: a = m * 2^-24, m < 1024 (rounding up to 1024 yields the smallest normal, 0x0400)
-  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24);
-  if (a === Infinity) return sign | 0x7c00;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  // normal: a = (1 + m / 1024) * 2^e
-  let m = roundHalfEven((a / 2 ** e - 1) * 1024);
-  if (m === 1024) {
-    m = 0;
-    e++;
-  }
-  if (e > 15) return sign | 0x7c00;
-  return sign | ((e + 15) << 10) | m;
-}
-
-/** The number a half's bits encode. */
-function halfValue(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 31) return m ? NaN : sign * Infinity;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 // ---- decoding a request ------------------------------------------------------------------
