@@ -6,6 +6,7 @@ import type { Tensor } from "../runtime/tensor.js";
 import type { BatchingOptions } from "./dynamic-batcher.js";
 import { DynamicBatcher } from "./dynamic-batcher.js";
 
+const tick = () => new Promise((r) => setImmediate(r));
 const OPTIONS: BatchingOptions = { maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100, timeoutMs: 5000 };
 
 /** A model over x [N, F] float32 and tag [N] string: y = 2 x, and the tags back; records each run's rows. */
@@ -70,18 +71,30 @@ describe("DynamicBatcher", () => {
     expect(plain(outs[1])).toEqual(answer(b));
   });
 
-  test("a lone request leaves after maxQueueDelayMs", async () => {
-    const { run } = doubler();
-    const batcher = new DynamicBatcher(run, { ...OPTIONS, maxQueueDelayMs: 30 }, 1);
-    const started = performance.now();
-    await batcher.submit(request(1, 0), ["y", "tag"]);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+  test("a request leaves at once when no batch of the model runs, and waits up to maxQueueDelayMs behind one that does", async () => {
+    const starts: number[] = [];
+    const slow = async (inputs: Record<string, Tensor>) => {
+      starts.push(performance.now());
+      await new Promise((r) => setTimeout(r, 120));
+      return { y: inputs.x };
+    };
+    const batcher = new DynamicBatcher(slow, { ...OPTIONS, maxQueueDelayMs: 40 }, 2);
+    const t0 = performance.now();
+    const first = batcher.submit(request(1, 0), ["y"]);
+    await tick();
+    const t1 = performance.now();
+    const second = batcher.submit(request(1, 1), ["y"]); // one batch runs, a worker is free: waits for company
+    await Promise.all([first, second]);
+    expect(starts[0] - t0).toBeLessThan(20);
+    expect(starts[1] - t1).toBeGreaterThanOrEqual(35);
+    expect(starts[1] - t1).toBeLessThan(110); // did not wait for the first batch to end
   });
 
   test("a full queue refuses at once and a request that waits past timeoutMs fails, both with a retry hint; the others are answered", async () => {
     const { run } = doubler({ delayMs: 80 });
     const batcher = new DynamicBatcher(run, { maxBatchSize: 1, maxQueueDelayMs: 0, maxQueueSize: 1, timeoutMs: 30 }, 1);
     const first = batcher.submit(request(1, 0), ["y", "tag"]); // runs at once, for 80 ms
+    await tick();
     const waiting = batcher.submit(request(1, 1), ["y", "tag"]).catch((e: unknown) => e);
     const refused = (await batcher.submit(request(1, 2), ["y", "tag"]).catch((e: unknown) => e)) as MaasError;
     expect(refused.code).toBe("unavailable");

@@ -3,7 +3,10 @@
 // requested outputs run as one batch along the first dim; each request gets its own rows of every
 // output back. A batch leaves when it is full (`maxBatchSize` rows) or when its oldest request has
 // waited `maxQueueDelayMs`, and only while fewer than `maxInFlight` batches run, so under load
-// the requests that queue up behind busy workers form larger batches.
+// the requests that queue up behind busy workers form larger batches. Unlike Triton's, a batch
+// also leaves at once when no batch of the model is running: on a CPU an idle model gains nothing
+// by waiting, and a lone client would pay the delay on every request. (The requests that arrive in
+// the same turn of the event loop still go together.)
 //
 // Nothing is dropped silently: a request the queue cannot take, or one that waits longer than
 // `timeoutMs` before its batch starts, fails with `unavailable` and a retry hint.
@@ -44,6 +47,7 @@ export class DynamicBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
   private wakeup: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Immediate | undefined;
   /** Set when the model's outputs turned out not to follow the batch dim: requests then run one by one. */
   private unbatchable = false;
 
@@ -79,19 +83,22 @@ export class DynamicBatcher {
         reject(new MaasError("unavailable", `the request waited ${timeoutMs} ms for its batch to start; retry shortly`, { retryAfterSeconds: RETRY_AFTER_SECONDS }));
       }, timeoutMs);
       this.queue.push(p);
-      this.schedule();
+      this.pending ??= setImmediate(() => this.schedule());
     });
   }
 
   /** Starts every batch that is due while there is room; otherwise wakes up when the oldest is due. */
   private schedule(): void {
     clearTimeout(this.wakeup);
+    clearImmediate(this.pending);
     this.wakeup = undefined;
+    this.pending = undefined;
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
       const batch = this.unbatchable ? [this.queue[0]] : this.gather();
       const rows = batch.reduce((n, p) => n + p.rows, 0);
       const waited = performance.now() - this.queue[0].arrived;
-      if (rows < this.options.maxBatchSize && waited < this.options.maxQueueDelayMs && !this.unbatchable) {
+      const due = rows >= this.options.maxBatchSize || waited >= this.options.maxQueueDelayMs || this.inFlight === 0 || this.unbatchable;
+      if (!due) {
         this.wakeup = setTimeout(() => this.schedule(), this.options.maxQueueDelayMs - waited);
         return;
       }
