@@ -180,16 +180,17 @@ interface Load {
   rps: number;
   p50: number;
   p99: number;
-  /** Server CPU time per request in microseconds: the whole process (NaN off Linux). */
+  /** Server CPU time per request in microseconds: the whole process, and its main thread (NaN off Linux). */
   cpu: number;
+  main: number;
   /** Responses other than 2xx, by status; socket errors and timeouts. */
   failed: Record<string, number>;
 }
 
-/** CPU milliseconds a process has used, from /proc (utime + stime, 100 ticks/s); NaN elsewhere. */
-function cpuMs(pid: number): number {
+/** CPU milliseconds a process (or its main thread) has used, from /proc (utime + stime, 100 ticks/s); NaN elsewhere. */
+function cpuMs(pid: number, mainThread: boolean): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -205,7 +206,7 @@ async function load(t: Target, connections: number, seconds: number): Promise<Lo
   const ms: number[] = [];
   const failed: Record<string, number> = {};
   const pid = t.server.child.pid!;
-  const cpu0 = cpuMs(pid);
+  const [cpu0, main0] = [cpuMs(pid, false), cpuMs(pid, true)];
   const run = autocannon({ url: t.url, method: "POST", headers: HEADERS, body: t.body, connections, duration: seconds });
   run.on("response", (_client, status, _bytes, time) => {
     if (status >= 200 && status < 300) ms.push(time);
@@ -215,15 +216,16 @@ async function load(t: Target, connections: number, seconds: number): Promise<Lo
   if (r.errors) failed.errors = r.errors;
   if (r.timeouts) failed.timeouts = r.timeouts;
   ms.sort((a, b) => a - b);
-  const cpu = ((cpuMs(pid) - cpu0) * 1000) / Math.max(1, r.requests.total);
-  return { rps: ms.length / r.duration, p50: quantile(ms, 0.5) ?? NaN, p99: quantile(ms, 0.99) ?? NaN, cpu, failed };
+  const perRequest = (before: number, now: number) => ((now - before) * 1000) / Math.max(1, r.requests.total);
+  const [cpu, main] = [perRequest(cpu0, cpuMs(pid, false)), perRequest(main0, cpuMs(pid, true))];
+  return { rps: ms.length / r.duration, p50: quantile(ms, 0.5) ?? NaN, p99: quantile(ms, 0.99) ?? NaN, cpu, main, failed };
 }
 
 const summary = (runs: Load[]): Load => {
-  const m = (k: "rps" | "p50" | "p99" | "cpu") => median(runs.map((r) => r[k]));
+  const m = (k: "rps" | "p50" | "p99" | "cpu" | "main") => median(runs.map((r) => r[k]));
   const failed: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.failed)) failed[k] = (failed[k] ?? 0) + v;
-  return { rps: m("rps"), p50: m("p50"), p99: m("p99"), cpu: m("cpu"), failed };
+  return { rps: m("rps"), p50: m("p50"), p99: m("p99"), cpu: m("cpu"), main: m("main"), failed };
 };
 const n = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString("en") : "-");
 const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "-");
@@ -244,6 +246,8 @@ async function agree(targets: Target[]): Promise<string[]> {
   for (const model of ["mlp", "cnn"]) {
     const ours = outputs.get(model);
     const peer = outputs.get(`${model}-fastapi`);
+    const peerAsync = outputs.get(`${model}-fastapi-async`);
+    if (peer && JSON.stringify(peer) !== JSON.stringify(peerAsync)) throw new Error(`the peer's two routes answer differently for the ${model}`);
     if (!ours) continue;
     const line = `${model}: OpenMaaS predicts ${JSON.stringify(ours.prediction)}` + (peer
       ? `, PyTorch ${JSON.stringify(peer.prediction)}; largest probability difference ${Math.max(...ours.probabilities.map((p, i) => Math.abs(p - peer.probabilities[i]))).toExponential(1)}`
@@ -261,10 +265,12 @@ const LABEL: Record<string, string> = {
   hello: "hello-world (`node:http`)",
   mlp: "OpenMaaS v2 infer",
   "mlp-batched": "OpenMaaS v2 infer, dynamic batching",
-  "mlp-fastapi": "FastAPI + PyTorch",
+  "mlp-fastapi": "FastAPI + PyTorch, `def` route",
+  "mlp-fastapi-async": "FastAPI + PyTorch, `async def` route",
   cnn: "OpenMaaS v2 infer",
   "cnn-batched": "OpenMaaS v2 infer, dynamic batching",
-  "cnn-fastapi": "FastAPI + PyTorch",
+  "cnn-fastapi": "FastAPI + PyTorch, `def` route",
+  "cnn-fastapi-async": "FastAPI + PyTorch, `async def` route",
 };
 
 async function main(): Promise<void> {
@@ -319,9 +325,11 @@ async function main(): Promise<void> {
       { key: "mlp", server: maas, url: `${maas.url}/v2/models/mlp/infer`, body: MLP_BODY },
       { key: "mlp-batched", server: maas, url: `${maas.url}/v2/models/mlp-batched/infer`, body: MLP_BODY },
       ...(fastapi ? [{ key: "mlp-fastapi", server: fastapi, url: `${fastapi.url}/models/mlp/predict`, body: MLP_BODY }] : []),
+      ...(fastapi ? [{ key: "mlp-fastapi-async", server: fastapi, url: `${fastapi.url}/models/mlp/predict-async`, body: MLP_BODY }] : []),
       { key: "cnn", server: maas, url: `${maas.url}/v2/models/cnn/infer`, body: image },
       { key: "cnn-batched", server: maas, url: `${maas.url}/v2/models/cnn-batched/infer`, body: image },
       ...(fastapi ? [{ key: "cnn-fastapi", server: fastapi, url: `${fastapi.url}/models/cnn/predict`, body: image }] : []),
+      ...(fastapi ? [{ key: "cnn-fastapi-async", server: fastapi, url: `${fastapi.url}/models/cnn/predict-async`, body: image }] : []),
     ];
     const agreement = await agree(targets);
     agreement.forEach((l) => console.log(l));
@@ -360,6 +368,7 @@ async function main(): Promise<void> {
       await waitFor(maas.url, id, (j) => j.status === "cancelled");
       console.log(`repeat ${rep + 1}, concurrency 8: p99 ${ms(idle.at(-1)!.p99)} ms idle, ${ms(busy.at(-1)!.p99)} ms while training (${epochs.at(-1)} epochs)`);
     }
+    console.log(`non-2xx responses and socket errors, all runs: ${failures(summary([...runs.values(), idle, busy].flat()).failed)}`);
     const serverErrors = maas.stderr().trim();
     if (serverErrors) console.log(`OpenMaaS stderr:\n${serverErrors.slice(-4000)}`);
 
@@ -367,10 +376,10 @@ async function main(): Promise<void> {
     const s = (key: string, c: number) => summary(at(key, c));
     const row = (c: number, key: string) => {
       const r = s(key, c);
-      return `| ${c} | ${LABEL[key]} | ${n(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${n(r.cpu)} | ${failures(r.failed)} |`;
+      return `| ${c} | ${LABEL[key]} | ${n(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${n(r.cpu)} (${n(r.main)}) | ${failures(r.failed)} |`;
     };
     const table = (keys: string[]) => [
-      "| concurrency | server | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx, errors |",
+      "| concurrency | server | req/s | p50 ms | p99 ms | server CPU µs/req (main thread) | non-2xx, errors |",
       "|---:|---|---:|---:|---:|---:|---|",
       ...LEVELS.flatMap((c) => keys.filter((k) => runs.has(`${k}@${c}`)).map((k) => row(c, k))),
     ];
@@ -387,9 +396,12 @@ async function main(): Promise<void> {
         goals.push(`| ${model.toUpperCase()} ≥ 3x FastAPI + PyTorch req/s, concurrency ${c32} | peer skipped: ${skipped} | not measured |`);
         continue;
       }
-      const r = ratio(model, `${model}-fastapi`, c32);
-      const rb = ratio(`${model}-batched`, `${model}-fastapi`, c32);
-      goals.push(`| ${model.toUpperCase()} ≥ 3x FastAPI + PyTorch req/s, concurrency ${c32} | ${r.toFixed(2)}x (batching on: ${rb.toFixed(2)}x) | ${verdict(r >= 3)}${r < 3 && rb >= 3 ? " (met with batching)" : ""} |`);
+      // against the faster of the peer's two routes
+      const peer = [`${model}-fastapi`, `${model}-fastapi-async`].reduce((x, y) => (s(x, c32).rps >= s(y, c32).rps ? x : y));
+      const r = ratio(model, peer, c32);
+      const rb = ratio(`${model}-batched`, peer, c32);
+      const route = peer.endsWith("async") ? "`async def`" : "`def`";
+      goals.push(`| ${model.toUpperCase()} ≥ 3x FastAPI + PyTorch req/s (its faster route, ${route}), concurrency ${c32} | ${r.toFixed(2)}x (batching on: ${rb.toFixed(2)}x) | ${verdict(r >= 3)}${r < 3 && rb >= 3 ? " (met with batching)" : ""} |`);
     }
     for (const model of ["cnn", "mlp"]) {
       const [on, off] = [s(`${model}-batched`, c32), s(model, c32)];
@@ -417,16 +429,18 @@ async function main(): Promise<void> {
       `Each model is served under two names, one with dynamic batching (\`PUT /api/v1/models/{name}/serving\` with \`${JSON.stringify({ batching: BATCHING })}\`)`,
       `and one without. OpenMaaS: \`maas serve\` (the built server, SQLite, log level silent, rate limit raised) as a child process; ${pool}.`,
       "Peers, child processes too: a bare `node:http` server answering every request with a small JSON body (`bench/peers/hello-http.ts`, sent the MLP's",
-      `body); and ${fastapi ? `FastAPI ${"0.92"} + uvicorn 0.17.6 (Debian bookworm), **1 uvicorn worker**, access log off, PyTorch ${fastapi.note.replace(/[()]/g, "")}` : `FastAPI + PyTorch (**skipped**: ${skipped})`}:`,
+      `body); and ${fastapi ? `Debian bookworm's FastAPI + uvicorn + PyTorch (${fastapi.note.replace(/[()]/g, "")}: torch's default, which is 1 here), **1 uvicorn worker**, access log off` : `FastAPI + PyTorch (**skipped**: ${skipped})`}:`,
       "`bench/peers/serve_fastapi.py`, the same networks rebuilt from `torch.nn` layers with the weights and preprocessing constants read from the",
-      "same .onnx files (`onnx.numpy_helper`), one `def` route per model under `torch.inference_mode()`, taking the same JSON body (pydantic-validated) and",
-      "answering the same outputs. Before the load, one request to each checks that OpenMaaS and PyTorch agree:",
+      "same .onnx files (`onnx.numpy_helper`), under `torch.inference_mode()`, taking the same JSON body (pydantic-validated) and answering the same",
+      "outputs; each model twice, as a plain `def` route (FastAPI runs it in its thread pool, as its docs advise for blocking work) and as an",
+      "`async def` route (on the event loop, one request at a time); the goal compares with the faster of the two. Before the load, one request to",
+      "each checks that OpenMaaS and PyTorch agree:",
       ...agreement.map((l) => `  ${l}.`),
       "",
       `Load: autocannon ${AUTOCANNON} in the benchmark process (on the same cores), one request in flight per connection; ${SECONDS} s per run after a`,
       `${WARMUP_SECONDS} s warm-up of each target, all targets interleaved run by run at each concurrency, median of ${REPEATS} runs. req/s counts 2xx responses;`,
-      "latency of every 2xx response (nearest rank); server CPU per response from /proc (all threads of the server process; the OpenMaaS",
-      `process also holds the MLP and CNN sessions). Command: \`npm run bench:serve\` (whole run ${minutes.toFixed(1)} min).`,
+      "latency of every 2xx response (nearest rank); server CPU per response from /proc, all threads of the server process and, in brackets,",
+      `its main thread (Node's event loop; uvicorn's event loop, where the async def route also runs the model). Command: \`npm run bench:serve\` (whole run ${minutes.toFixed(1)} min).`,
       "",
       `Machine: ${machine()}; 1-minute load average ${loadBefore.toFixed(1)} before the run, ${os.loadavg()[0].toFixed(1)} after (other processes included).`,
       "",
@@ -436,11 +450,11 @@ async function main(): Promise<void> {
       "",
       "### MLP, single rows",
       "",
-      ...table(["hello", "mlp", "mlp-batched", "mlp-fastapi"]),
+      ...table(["hello", "mlp", "mlp-batched", "mlp-fastapi", "mlp-fastapi-async"]),
       "",
       "### CNN, one 28x28 image per request",
       "",
-      ...table(["cnn", "cnn-batched", "cnn-fastapi"]),
+      ...table(["cnn", "cnn-batched", "cnn-fastapi", "cnn-fastapi-async"]),
       "",
       "### While a training job runs",
       "",

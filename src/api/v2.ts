@@ -17,7 +17,7 @@
 // - An output's `binary_data` overrides the request's `binary_data_output`, as the extension says.
 import { z } from "zod";
 import { MaasError } from "../errors.js";
-import { halfBits, halfValue } from "../runtime/float16.js";
+import { float32ToNumber, halfBits, halfValue } from "../runtime/floats.js";
 import { sizeOf, type DType, type Tensor, type TensorData } from "../runtime/tensor.js";
 
 // ---- schemas -----------------------------------------------------------------------------
@@ -436,15 +436,6 @@ export interface EncodedInferResponse {
   contentType: string;
 }
 
-/** The shortest decimal that reads back (as a double rounded to float32) as the float32 v. */
-function shortestFloat32(v: number): string {
-  for (let p = 1; p <= 9; p++) {
-    const s = String(Number(v.toPrecision(p)));
-    if (Math.fround(Number(s)) === v) return s;
-  }
-  return String(v);
-}
-
 /** The JSON text of a tensor's flat data. */
 function jsonData(name: string, t: Tensor): string {
   const d = t.data;
@@ -468,7 +459,7 @@ function jsonData(name: string, t: Tensor): string {
     case "float32":
       return `[${Array.from(d as Float32Array, (v, i) => {
         finite(v, i);
-        return shortestFloat32(v);
+        return String(float32ToNumber(v));
       }).join(",")}]`;
     case "float64":
       return `[${Array.from(d as Float64Array, (v, i) => {

@@ -8,6 +8,7 @@ import { MaasError, inputError } from "../errors.js";
 import type { ModelInfo } from "../engine/onnx-codec.js";
 import { decodeModelInfo } from "../engine/onnx-codec.js";
 import type { Runtime, Session } from "../runtime/runtime.js";
+import { float32ToNumber } from "../runtime/floats.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { ModelCard } from "./card.js";
 import { cardFromMetadata, encodingFromFeature } from "./card.js";
@@ -27,15 +28,6 @@ export interface PredictionRecord {
 
 /** Images per run of an image model. */
 const IMAGE_CHUNK = 1024;
-
-/** The shortest decimal that reads back as the same float32: 0.1 rather than 0.10000000149011612. */
-export function float32ToNumber(x: number): number {
-  for (let digits = 6; digits < 9; digits++) {
-    const short = Number(x.toPrecision(digits));
-    if (Math.fround(short) === x) return short;
-  }
-  return x;
-}
 
 /** Rows per run of the model: bounds memory on large files. */
 const CHUNK = 65_536;

@@ -1,4 +1,5 @@
-// IEEE 754 half precision (float16), which tensors carry as their bit patterns (Uint16Array).
+// Float formats: IEEE 754 half precision (float16), which tensors carry as their bit patterns
+// (Uint16Array), and the shortest decimal of a float32.
 
 /** Rounds x to an integer, ties to even (x >= 0). */
 function roundHalfEven(x: number): number {
@@ -36,4 +37,20 @@ export function halfValue(h: number): number {
   if (e === 0) return sign * m * 2 ** -24;
   if (e === 31) return m ? NaN : sign * Infinity;
   return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/**
+ * The shortest decimal that reads back as the same float32: 0.1 rather than 0.10000000149011612.
+ * (Whether p significant digits read back only grows with p, so the shortest is found by bisection.)
+ */
+export function float32ToNumber(x: number): number {
+  if (!Number.isFinite(x) || (Number.isInteger(x) && Math.abs(x) <= 2 ** 24)) return x;
+  let lo = 1;
+  let hi = 9; // 9 significant digits always read back
+  while (lo < hi) {
+    const p = (lo + hi) >> 1;
+    if (Math.fround(Number(x.toPrecision(p))) === x) hi = p;
+    else lo = p + 1;
+  }
+  return Number(x.toPrecision(lo));
 }
