@@ -193,6 +193,13 @@ describe("infer", () => {
     expectClose((await call("POST", `/v2/models/${name}/versions/1/infer`, predictA, body)).json.outputs[0].data, f.output.data);
   });
 
+  test("a small model moves to the event loop after its first runs, and answers the same", async () => {
+    const f = fixture("mlp");
+    const body = { inputs: [{ name: "input", shape: f.input.dims, datatype: "FP32", data: f.input.data }] };
+    for (let i = 0; i < 20; i++) expectClose((await call("POST", "/v2/models/mlp/infer", predictA, body)).json.outputs[0].data, f.output.data);
+    expect((await call("GET", "/metrics", ADMIN)).bytes.toString()).toMatch(/^maas_event_loop_models [1-9]/m);
+  });
+
   test("every datatype round-trips through the echo model in JSON", async () => {
     const inputs = Object.entries(VALUES).map(([datatype, data]) => ({ name: `in_${DATATYPE[datatype]}`, shape: [2, 2], datatype, data }));
     const r = await call("POST", "/v2/models/echo/infer", predictA, { inputs });

@@ -10,6 +10,8 @@ export interface MetricSources {
   pool(): { workers: number; busy: number; queued: number; sessions: number; bytes: number };
   /** Requests waiting in dynamic batchers. */
   batchQueue(): number;
+  /** Small models' sessions on the event loop. */
+  inlineModels(): number;
   jobs(): Promise<Record<JobStatus, number>>;
 }
 
@@ -50,6 +52,7 @@ export class Metrics {
     gauge("maas_prediction_workers", "Prediction worker threads running", () => sources.pool().workers);
     gauge("maas_prediction_workers_busy", "Prediction workers running a request", () => sources.pool().busy);
     gauge("maas_loaded_models", "Model sessions loaded over all prediction workers", () => sources.pool().sessions);
+    gauge("maas_event_loop_models", "Small models' sessions run on the event loop instead of a worker", () => sources.inlineModels());
     gauge("maas_loaded_model_bytes", "Memory the loaded model sessions cost (measured at load and first run)", () => sources.pool().bytes);
     new Gauge({
       name: "maas_jobs",

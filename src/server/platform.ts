@@ -39,7 +39,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
     maxQueue: config.predictQueue,
     queueTimeoutMs: config.predictTimeoutMs,
   });
-  const metrics: Metrics = new Metrics({ pool: () => pool.status(), batchQueue: () => inference.queued, jobs: () => store.countJobs() });
+  const metrics: Metrics = new Metrics({ pool: () => pool.status(), batchQueue: () => inference.queued, inlineModels: () => inference.inlineSessions, jobs: () => store.countJobs() });
   const inference = new Inference(pool, { batch: (rows) => metrics.batchRows.observe(rows) });
   const models = new ModelResolver(store, blobs);
   const services: Services = { config, store, blobs, queue, pool, inference, models, metrics, closing: new AbortController() };
@@ -61,6 +61,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       services.closing.abort();
       await app.close();
       await queue.stop();
+      await inference.close();
       await pool.close();
       await store.close();
     })());

@@ -1,28 +1,55 @@
 // Raw-tensor inference over the prediction pool: each model version's interface, learnt once from
 // a worker that loads it, and a dynamic batcher per model version and batching setting for the
 // models whose owners turned batching on.
+//
+// Small models run on the event loop. Handing a request to a worker thread and back costs the
+// event loop tens of microseconds (copying the tensors both ways, waking the thread); a model whose
+// runs take less than that on a worker (measured, a moving average) runs here instead, on its own
+// session, which blocks the loop for about as long as the hop would have cost.
+import { readFile } from "node:fs/promises";
 import type { ModelInfo } from "../engine/onnx-codec.js";
+import { defaultRuntime } from "../runtime/onnxruntime.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { SessionCache } from "../runtime/session-cache.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { BatchingOptions } from "./dynamic-batcher.js";
 import { DynamicBatcher } from "./dynamic-batcher.js";
 import type { ModelRef, PredictionPool } from "./prediction-pool.js";
 
-/** Interfaces and batchers kept at most; idle batchers and old interfaces beyond it are dropped. */
+/** Interfaces, batchers and run times kept at most; idle batchers and old entries beyond it are dropped. */
 const KEEP = 1000;
+/** Run times a model's typical one is the median of. */
+const RECENT_RUNS = 9;
 
 export interface InferenceObserver {
   /** Rows of each batch a batcher ran. */
   batch?(rows: number): void;
 }
 
+export interface InferenceOptions {
+  /** Models whose runs take less than this on a worker (µs) run on the event loop; 0: never. */
+  inlineMicros: number;
+  /** Bytes the event loop's sessions may cost together (see SessionCache). */
+  inlineMemory: number;
+  runtime?: Runtime;
+}
+
+export const DEFAULT_INFERENCE_OPTIONS: InferenceOptions = { inlineMicros: 100, inlineMemory: 256 * 2 ** 20 };
+
 export class Inference {
   private readonly interfaces = new Map<string, Promise<ModelInfo>>();
   private readonly batchers = new Map<string, DynamicBatcher>();
+  private readonly inline: SessionCache;
+  /** Model key -> its recent run times (µs), on a worker or here. */
+  private readonly runTimes = new Map<string, number[]>();
 
   constructor(
     private readonly pool: PredictionPool,
     private readonly observer: InferenceObserver = {},
-  ) {}
+    private readonly options: InferenceOptions = DEFAULT_INFERENCE_OPTIONS,
+  ) {
+    this.inline = new SessionCache(options.runtime ?? defaultRuntime(), 16, { bytes: options.inlineMemory });
+  }
 
   /** The model's inputs and outputs; the first call loads it on a worker. */
   interfaceOf(ref: ModelRef): Promise<ModelInfo> {
@@ -38,8 +65,50 @@ export class Inference {
 
   /** The named outputs for the inputs: batched with other requests when `batching` is given. */
   infer(ref: ModelRef, inputs: Record<string, Tensor>, outputs: string[], batching?: BatchingOptions): Promise<Record<string, Tensor>> {
-    if (!batching) return this.pool.infer(ref, inputs, outputs);
+    if (!batching) return this.run(ref, inputs, outputs);
     return this.batcher(ref, batching).submit(inputs, outputs);
+  }
+
+  /** Runs on the event loop when the model is small enough (see above), else on a worker. */
+  private async run(ref: ModelRef, inputs: Record<string, Tensor>, outputs: string[]): Promise<Record<string, Tensor>> {
+    const micros = this.typicalRunTime(ref.key);
+    if (micros === undefined || micros >= this.options.inlineMicros) {
+      const r = await this.pool.infer(ref, inputs, outputs);
+      this.noteRunTime(ref.key, r.micros);
+      return r.outputs;
+    }
+    const load = async () => ({ bytes: await readFile(ref.path), meta: undefined });
+    return this.inline.use(ref.key, load, { threads: 1, spinning: false }, async (session) => {
+      const started = performance.now();
+      const out = await session.run(inputs, outputs);
+      this.noteRunTime(ref.key, (performance.now() - started) * 1000);
+      return out;
+    });
+  }
+
+  /** Records a run time of the model, wherever it ran. */
+  private noteRunTime(key: string, micros: number): void {
+    const recent = this.runTimes.get(key) ?? [];
+    this.runTimes.delete(key); // re-inserted as the most recent
+    recent.push(micros);
+    if (recent.length > RECENT_RUNS) recent.shift();
+    this.runTimes.set(key, recent);
+    if (this.runTimes.size > KEEP) this.runTimes.delete(this.runTimes.keys().next().value!);
+  }
+
+  /**
+   * The median of the model's recent run times, once there are enough: a run's time includes a
+   * turn of its thread's event loop, and the median is robust to the odd slow turn.
+   */
+  private typicalRunTime(key: string): number | undefined {
+    const recent = this.runTimes.get(key);
+    if (!recent || recent.length < RECENT_RUNS) return undefined;
+    return [...recent].sort((a, b) => a - b)[RECENT_RUNS >> 1];
+  }
+
+  /** Releases the event loop's sessions. */
+  close(): Promise<void> {
+    return this.inline.clear();
   }
 
   /** Whether a worker has the model loaded. */
@@ -50,8 +119,14 @@ export class Inference {
   /** Unloads every model whose key starts with `keyPrefix` from the workers (requests running finish first). */
   unload(keyPrefix: string): void {
     this.pool.unload(keyPrefix);
+    this.inline.evictWhere((key) => key.startsWith(keyPrefix));
     for (const key of this.interfaces.keys()) if (key.startsWith(keyPrefix)) this.interfaces.delete(key);
     for (const [key, b] of this.batchers) if (key.startsWith(keyPrefix) && b.depth === 0) this.batchers.delete(key);
+  }
+
+  /** Sessions loaded on the event loop. */
+  get inlineSessions(): number {
+    return this.inline.size;
   }
 
   /** Requests waiting in batch queues. */
@@ -68,10 +143,11 @@ export class Inference {
       if (this.batchers.size >= KEEP) {
         for (const [k, old] of this.batchers) if (old.depth === 0) this.batchers.delete(k);
       }
-      const run = (inputs: Record<string, Tensor>, outputs: string[]) => this.pool.infer(ref, inputs, outputs);
+      const run = (inputs: Record<string, Tensor>, outputs: string[]) => this.run(ref, inputs, outputs);
       b = new DynamicBatcher(run, batching, this.pool.status().workers, (rows) => this.observer.batch?.(rows));
       this.batchers.set(key, b);
     }
     return b;
   }
 }
+

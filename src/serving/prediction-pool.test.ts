@@ -210,7 +210,8 @@ describe("PredictionPool workers", () => {
       expect(one.status().sessions).toBe(1);
       expect(one.status().bytes).toBeGreaterThan(0);
       const inputs = { x: { dtype: "float32" as const, dims: [2, 1], data: Float32Array.of(0.5, 0.25) }, colour: { dtype: "string" as const, dims: [2, 1], data: ["red", "blue"] } };
-      const out = await one.infer(line.ref, inputs, ["prediction"]);
+      const { outputs: out, micros } = await one.infer(line.ref, inputs, ["prediction"]);
+      expect(micros).toBeGreaterThan(0);
       const want = await oracle(line.file, rowTable(["x", "colour"], [["0.5", "red"], ["0.25", "blue"]]));
       expect(Math.max(...Array.from(out.prediction.data as Float32Array, (v, i) => Math.abs(v - (want[i].prediction as number))))).toBeLessThan(1e-6);
       one.unload("default/line/");

@@ -76,6 +76,7 @@ export class PredictionPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly router: AffinityRouter;
+
   private nextId = 1;
   private closed = false;
 
@@ -127,9 +128,9 @@ export class PredictionPool {
     return this.submit({ id: this.nextId++, kind: "evaluate", model, datasetPath, target }) as Promise<Evaluation>;
   }
 
-  /** The named outputs of the model for raw input tensors. */
-  infer(model: ModelRef, inputs: Record<string, Tensor>, outputs: string[]): Promise<Record<string, Tensor>> {
-    return this.submit({ id: this.nextId++, kind: "infer", model, inputs, outputs }) as Promise<Record<string, Tensor>>;
+  /** The named outputs of the model for raw input tensors, and how long the worker's session ran (µs). */
+  infer(model: ModelRef, inputs: Record<string, Tensor>, outputs: string[]): Promise<{ outputs: Record<string, Tensor>; micros: number }> {
+    return this.submit({ id: this.nextId++, kind: "infer", model, inputs, outputs }) as Promise<{ outputs: Record<string, Tensor>; micros: number }>;
   }
 
   /** Loads the model on a worker (if none has it) and answers its interface. */
@@ -253,7 +254,7 @@ export class PredictionPool {
     const job = slot.job;
     if (!job || job.request.id !== m.id) return; // already rejected (the pool closed)
     slot.job = undefined;
-    if (m.kind === "done") job.resolve(m.result);
+    if (m.kind === "done") job.resolve(m.micros === undefined ? m.result : { outputs: m.result as Record<string, Tensor>, micros: m.micros });
     else job.reject(fromWireError(m.error));
   }
 

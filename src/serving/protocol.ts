@@ -52,7 +52,7 @@ export type WorkRequest =
   /** Loads the model (if it is not loaded) and answers its interface. */
   | { id: number; kind: "load"; model: ModelRef };
 
-export type WorkResult = PredictionRecord[] | Evaluation | Record<string, Tensor> | ModelInfo;
+export type WorkResult = PredictionRecord[] | Evaluation | Record<string, Tensor> | ModelInfo | { outputs: Record<string, Tensor>; micros: number };
 
 /** Messages to every worker, outside the request queue. */
 export type WorkerControl = { kind: "unload"; keyPrefix: string };
@@ -67,7 +67,8 @@ export interface CacheStats {
 
 export type WorkerMessage =
   | { kind: "ready" }
-  | { kind: "done"; id: number; result: WorkResult; cache: CacheStats }
+  /** `micros`: how long an infer request's session run took. */
+  | { kind: "done"; id: number; result: WorkResult; cache: CacheStats; micros?: number }
   | { kind: "failed"; id: number; error: WireError; cache: CacheStats }
   | { kind: "unloaded"; cache: CacheStats };
 
