@@ -16,6 +16,7 @@ ap.add_argument("--epochs", type=int, required=True)
 ap.add_argument("--batch", type=int, required=True)
 ap.add_argument("--lr", type=float, required=True)
 ap.add_argument("--threads", type=int, required=True)
+ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
 a = ap.parse_args()
 
 torch.set_num_threads(a.threads)
@@ -23,7 +24,7 @@ torch.manual_seed(0)
 x = torch.from_numpy(np.fromfile(a.data + ".x", dtype=np.float32).reshape(a.rows, a.columns))
 y = torch.from_numpy(np.fromfile(a.data + ".y", dtype=np.int64))
 model = torch.nn.Sequential(torch.nn.Linear(a.columns, a.hidden), torch.nn.ReLU(), torch.nn.Linear(a.hidden, a.classes))
-opt = torch.optim.SGD(model.parameters(), lr=a.lr)
+opt = torch.optim.SGD(model.parameters(), lr=a.lr) if a.optimizer == "sgd" else torch.optim.Adam(model.parameters(), lr=a.lr)
 loss_fn = torch.nn.CrossEntropyLoss()
 rates, losses = [], []
 for epoch in range(a.epochs):

@@ -4,8 +4,20 @@ import type { Runtime, Session, SessionOptions } from "./runtime.js";
 import type { DType, Tensor } from "./tensor.js";
 import { DTYPES } from "./tensor.js";
 
+/**
+ * The runtime's tensor over a Tensor's buffer (no copy), made once per Tensor: a training loop feeds
+ * the same parameter and state tensors every step. (A Tensor's fields never change; its buffer's
+ * contents may, and the wrapper sees them.)
+ */
+const wrappers = new WeakMap<Tensor, ort.Tensor>();
+
 function toOrt(t: Tensor): ort.Tensor {
-  return new ort.Tensor(t.dtype, t.data as never, t.dims as number[]);
+  let w = wrappers.get(t);
+  if (!w) {
+    w = new ort.Tensor(t.dtype, t.data as never, t.dims as number[]);
+    wrappers.set(t, w);
+  }
+  return w;
 }
 
 function fromOrt(t: ort.Tensor): Tensor {
