@@ -76,14 +76,18 @@ export function optimizerStep(config: OptimizerConfig, unclipped: readonly Train
         const g = decoupled ? item.grad : l2(item);
         const m = state(p, "m");
         const v = state(p, "v");
-        const mNext = add(mul(m, b1), mul(g, 1 - b1));
-        const vNext = add(mul(v, b2), mul(mul(g, g), 1 - b2));
-        const mHat = div(mNext, sub(1, pow(p.graph.scalar(b1, p.dtype as "float32"), step)));
-        const vHat = div(vNext, sub(1, pow(p.graph.scalar(b2, p.dtype as "float32"), step)));
+        // m' = m + (1-b1)(g - m), v' = v + (1-b2)(g^2 - v); the bias corrections are scalars, so
+        // lr m'/(1-b1^t) / (sqrt(v'/(1-b2^t)) + eps) = (lr/(1-b1^t)) m' / (sqrt(v') / sqrt(1-b2^t) + eps),
+        // as PyTorch computes it: four passes over the parameter fewer than dividing m' and v' first.
+        const mNext = add(m, mul(sub(g, m), 1 - b1));
+        const vNext = add(v, mul(sub(mul(g, g), v), 1 - b2));
+        const dtype = p.dtype as "float32";
+        const stepSize = div(lr, sub(1, pow(p.graph.scalar(b1, dtype), step)));
+        const root2 = sqrt(sub(1, pow(p.graph.scalar(b2, dtype), step)));
         const base = decoupled && wd > 0 && item.decay ? sub(p, mul(mul(p, wd), lr)) : p;
         updates.push({ input: m, next: mNext, isState: true });
         updates.push({ input: v, next: vNext, isState: true });
-        updates.push({ input: p, next: sub(base, mul(div(mHat, add(sqrt(vHat), eps)), lr)), isState: false });
+        updates.push({ input: p, next: sub(base, mul(div(mNext, add(div(sqrt(vNext), root2), eps)), stepSize)), isState: false });
         break;
       }
     }
