@@ -21,6 +21,8 @@ export const ConfigSchema = z.object({
   predictWorkers: z.number().int().min(1).default(Math.max(1, Math.min(4, availableParallelism()))),
   /** Memory the loaded models may take together, in MiB; unset: a quarter of the machine's, at most 4 GiB. */
   modelMemoryMiB: z.number().int().positive().optional(),
+  /** Models whose runs take less than this many µs (the median of recent runs) run on the event loop instead of a worker; 0: never. */
+  inlineMicros: z.number().min(0).default(100),
   /** Prediction requests that may wait for a worker; more fail at once with 503 and Retry-After. */
   predictQueue: z.number().int().positive().default(1000),
   /** Milliseconds a prediction request may wait for a worker before it fails with 503 and Retry-After. */
@@ -53,6 +55,7 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     predictWorkers: int(env.MAAS_PREDICT_WORKERS),
     modelMemoryMiB: int(env.MAAS_MODEL_MEMORY_MIB),
     predictQueue: int(env.MAAS_PREDICT_QUEUE),
+    inlineMicros: int(env.MAAS_INLINE_MICROS),
     predictTimeoutMs: int(env.MAAS_PREDICT_TIMEOUT_MS),
     rateLimit: int(env.MAAS_RATE_LIMIT),
     logLevel: env.MAAS_LOG_LEVEL as Config["logLevel"] | undefined,

@@ -8,7 +8,7 @@ import { MaasError } from "../errors.js";
 import { LocalQueue } from "../jobs/local-queue.js";
 import { FsBlobStore } from "../registry/fs-blob-store.js";
 import { SqliteStore } from "../registry/sqlite-store.js";
-import { Inference } from "../serving/inference.js";
+import { DEFAULT_INFERENCE_OPTIONS, Inference } from "../serving/inference.js";
 import { PredictionPool } from "../serving/prediction-pool.js";
 import type { Services } from "./app.js";
 import { buildApp } from "./app.js";
@@ -40,7 +40,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
     queueTimeoutMs: config.predictTimeoutMs,
   });
   const metrics: Metrics = new Metrics({ pool: () => pool.status(), batchQueue: () => inference.queued, inlineModels: () => inference.inlineSessions, jobs: () => store.countJobs() });
-  const inference = new Inference(pool, { batch: (rows) => metrics.batchRows.observe(rows) });
+  const inference = new Inference(pool, { batch: (rows) => metrics.batchRows.observe(rows) }, { ...DEFAULT_INFERENCE_OPTIONS, inlineMicros: config.inlineMicros });
   const models = new ModelResolver(store, blobs);
   const services: Services = { config, store, blobs, queue, pool, inference, models, metrics, closing: new AbortController() };
 
