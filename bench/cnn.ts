@@ -275,8 +275,8 @@ async function main(): Promise<void> {
     ...ptable,
     "",
     `The ten largest nodes at 1 thread (names from the optimised graph). The ${int(elementwise.calls)} elementwise and reduction kernels per step`,
-    `(${ELEMENTWISE.join(", ")}: ${elementwise.ms.toFixed(1)} ms, ${((100 * elementwise.ms) / profiles[0].kernelMs).toFixed(0)}% at 1 thread) are batch normalisation (composed from`,
-    "primitives, forward and backward), ReLU's gradient, the loss and Adam's update of each parameter.",
+    `(${ELEMENTWISE.join(", ")}: ${elementwise.ms.toFixed(1)} ms, ${((100 * elementwise.ms) / profiles[0].kernelMs).toFixed(0)}% at 1 thread) are batch normalisation (the statistics and`,
+    "the closed-form gradient of `BatchNormTraining`), ReLU's gradient, the loss and Adam's update of each parameter.",
     "",
     ...ntable,
   );
