@@ -248,6 +248,14 @@ describe("ROC-AUC", () => {
     expect(() => binaryRocAuc([0, 2], [0.1, 0.2])).toThrow(/row 1 has label 2/);
   });
 
+  it("equals the pairwise definition for float32 scores of both signs, ties and zeros (the radix-sorted path)", () => {
+    const rng = new Random(11);
+    const scores = Array.from({ length: 3000 }, (_v, i) => Math.fround(i % 7 === 0 ? [0, -0, 1.5, -1.5][i % 4] : rng.normal() * (i % 3 === 0 ? 1e-30 : 1)));
+    const labels = scores.map((s) => (s + 0.5 * rng.normal() > 0 ? 1 : 0));
+    const expected = bruteForceAuc(labels.map((l) => l === 1), scores);
+    expect(binaryRocAuc(labels, scores)).toBeCloseTo(expected, DIGITS);
+  });
+
   it("equals the pairwise definition on 1500 rows with many ties", () => {
     const rng = new Random(7);
     const scores = tiedScores(rng, 1500);

@@ -221,8 +221,43 @@ function oneVsRestAuc(
     else buffer[--negStart] = s;
   }
   if (nPos === 0 || nPos === n) return NaN;
-  // Typed-array sort is numeric and native, much faster than sorting indices with a comparator.
-  return mannWhitneyAuc(buffer.subarray(0, nPos).sort(), buffer.subarray(nPos, n).sort());
+  const [pos, neg] = [buffer.subarray(0, nPos), buffer.subarray(nPos, n)];
+  // Model outputs are float32: their keys sort by radix. Other scores take the native sort.
+  if (buffer.every((s) => Math.fround(s) === s)) return mannWhitneyAuc(sortedKeys(pos), sortedKeys(neg));
+  return mannWhitneyAuc(pos.sort(), neg.sort());
+}
+
+/**
+ * The scores as ascending order-preserving uint32 keys: float32 bits with the sign bit flipped for
+ * positives and every bit for negatives, so unsigned order is numeric order and equal floats get
+ * equal keys. Sorted by an LSD radix sort (4 passes of 8 bits): several times faster than a
+ * comparison sort on the thousands of scores a per-epoch AUC sorts. Every score must be a float32
+ * value (model outputs are).
+ */
+function sortedKeys(scores: Float64Array): Uint32Array {
+  const n = scores.length;
+  const f = new Float32Array(scores);
+  const bits = new Uint32Array(f.buffer);
+  for (let i = 0; i < n; i++) {
+    const b = bits[i] === 0x80000000 ? 0 : bits[i]; // -0 ties with 0
+    bits[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+  }
+  let from = bits;
+  let to = new Uint32Array(n);
+  const counts = new Uint32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(from[i] >>> shift) & 0xff]++;
+    let total = 0;
+    for (let d = 0; d < 256; d++) {
+      const c = counts[d];
+      counts[d] = total;
+      total += c;
+    }
+    for (let i = 0; i < n; i++) to[counts[(from[i] >>> shift) & 0xff]++] = from[i];
+    [from, to] = [to, from];
+  }
+  return from;
 }
 
 /**
@@ -230,7 +265,7 @@ function oneVsRestAuc(
  * the Mann-Whitney U = R₊ - n₊(n₊ + 1)/2 with average ranks for ties (R₊: rank sum of the positives).
  * Both inputs sorted ascending; two pointers walk the negatives once.
  */
-function mannWhitneyAuc(positives: Float64Array, negatives: Float64Array): number {
+function mannWhitneyAuc(positives: Uint32Array | Float64Array, negatives: Uint32Array | Float64Array): number {
   let below = 0; // negatives < s
   let upTo = 0; // negatives <= s
   let u = 0; // integer and half-integer sums: exact in a double up to 2^52
