@@ -9,7 +9,7 @@ import { Graph } from "./graph.js";
 import type { Fans, InitScheme } from "./init.js";
 import { convFans } from "./init.js";
 import type { Pair } from "./ops-conv.js";
-import { avgPool2d, conv2d, flatten, globalAvgPool, maxPool2d, maxPoolTiles, samePads } from "./ops-conv.js";
+import { avgPool2d, conv2d, flatten, globalAvgPool, maxPool2d, samePads } from "./ops-conv.js";
 import { batchNormInference, batchNormTraining } from "./ops-norm.js";
 import { add, cast, concat, div, erf, gather, greater, matmul, mul, relu, sigmoid, sub, tanh, where } from "./ops.js";
 import type { CellKind, CellWeights } from "./recurrent.js";
@@ -223,9 +223,7 @@ export class Builder {
   maxPool2d(x: Value, kernel: number | Pair, options: Pool2dLayerOptions = {}): Value {
     const k = pairOf(kernel);
     const strides = pairOf(options.stride ?? k);
-    const window = { strides, pads: this.pads(x, options.padding, k, strides, [1, 1]) };
-    // Training needs the argmax indices for the gradient, unless the windows tile the image (see ops-conv.ts).
-    return maxPool2d(x, k, window, this.mode === "train" && !maxPoolTiles(x, k, window));
+    return maxPool2d(x, k, { strides, pads: this.pads(x, options.padding, k, strides, [1, 1]) }, this.mode === "train");
   }
 
   /** Mean over each window; padded cells do not count (ONNX count_include_pad = 0). */

@@ -7,20 +7,15 @@
 //                  holds the N images of each group as channels, group-major (see convWeightGrad);
 //                  stride s and dilation d trade places, and the end pad drops the r unused rows.
 // - Conv, bias:    dB = ReduceSum(dY) over N, H, W.
-// - MaxPool:       windows that tile the image (stride = kernel k, no padding, H and W multiples of
-//                  k): SpaceToDepth gives the k² positions of every window as channel blocks; dY
-//                  goes to the first position (row-major) that equals the window's max, and
-//                  DepthToSpace puts the blocks back. ONNX Runtime's MaxPool is ten times slower
-//                  when it also outputs indices, so this path needs none. Other windows: MaxPool's
-//                  second output (indices, flat over N*C*H*W) scatters dY into zeros, adding where
-//                  windows overlap (ScatterElements, reduction "add").
+// - MaxPool:       MaxPool's second output (indices, flat over N*C*H*W) scatters dY into zeros,
+//                  adding where windows overlap (ScatterElements, reduction "add").
 // - AveragePool:   dY / counts spread back over each window: ConvTranspose of every (n, c) plane by
 //                  a kernel of ones, with the same output_padding rule as Conv.
 // - GlobalAveragePool: dY / (H*W) broadcast over H, W.  Flatten: dY reshaped back.
 import { floatTensor } from "../runtime/tensor.js";
 import type { Attrs, Dim, Shape, Value } from "./graph.js";
 import type { OutType } from "./ops.js";
-import { OPS, apply, attrInt, attrInts, concat, div, equal, expandLike, flatZerosLike, reduceSum, registerOps, reshape, reshapeLike, scatterAdd, slice, split, transpose, where } from "./ops.js";
+import { OPS, apply, attrInt, attrInts, div, expandLike, flatZerosLike, reduceSum, registerOps, reshape, reshapeLike, scatterAdd, slice, transpose } from "./ops.js";
 
 /** A pair of numbers for the H and W axes. */
 export type Pair = readonly [number, number];
@@ -150,12 +145,6 @@ registerOps({
       return [{ dtype: x.dtype, shape: [x.shape[0], typeof c === "number" ? c * group : c, size(axisOf(win, h, 0), 0), size(axisOf(win, wd, 1), 1)] }];
     },
   },
-  // Rearrangements of k x k blocks to channels and back (only inside the max-pool gradient).
-  SpaceToDepth: { infer: ([x], attrs) => [{ dtype: x.dtype, shape: blocks(x, attrInt(attrs, "blocksize", 1), "in") }] },
-  DepthToSpace: { infer: ([x], attrs) => [{ dtype: x.dtype, shape: blocks(x, attrInt(attrs, "blocksize", 1), "out") }] },
-  Not: { infer: ([x]) => [{ dtype: "bool", shape: x.shape }] },
-  And: { infer: ([a, b]) => [{ dtype: "bool", shape: a.shape.length >= b.shape.length ? a.shape : b.shape }] },
-  Or: { infer: ([a, b]) => [{ dtype: "bool", shape: a.shape.length >= b.shape.length ? a.shape : b.shape }] },
   // Outputs: the maxima and (optionally) their flat indices into N*C*H*W.
   MaxPool: {
     infer: ([x], attrs) => {
@@ -166,8 +155,6 @@ registerOps({
       ];
     },
     grad: ({ inputs: [x], outputs, attrs }, [dy]) => {
-      const k = tileSize(x, windowOf(attrs));
-      if (k !== undefined && !outputs[1]) return [tiledMaxPoolGrad(x, outputs[0], dy!, k)];
       const indices = outputs[1] ?? apply("MaxPool", [x], attrs)[1];
       return [reshapeLike(scatterAdd(flatZerosLike(x), reshape(indices, [-1]), reshape(dy!, [-1])), x)];
     },
@@ -296,45 +283,6 @@ export function maxPool2d(x: Value, kernel: Pair, options: PoolOptions = {}, wit
   const attrs = windowAttrs(windowFrom(kernel, { ...options, strides: options.strides ?? kernel }), false);
   const types = OPS.MaxPool.infer!([x], attrs);
   return apply("MaxPool", [x], attrs, withIndices ? types : types.slice(0, 1))[0];
-}
-
-/** The window's size k when its windows tile x exactly (square k x k, stride k, no padding or dilation). */
-function tileSize(x: Value, w: Window2d): number | undefined {
-  const [k, kw] = w.kernel;
-  const { h, w: width } = image("MaxPool", x);
-  const tiles = k === kw && w.strides[0] === k && w.strides[1] === k && w.pads.every((p) => p === 0) && w.dilations.every((d) => d === 1);
-  return tiles && h % k === 0 && width % k === 0 && typeof x.shape[1] === "number" ? k : undefined;
-}
-
-/** Whether max-pool windows of `kernel` tile x, so that training needs no argmax indices (see above). */
-export function maxPoolTiles(x: Value, kernel: Pair, options: PoolOptions = {}): boolean {
-  return tileSize(x, windowFrom(kernel, { ...options, strides: options.strides ?? kernel })) !== undefined;
-}
-
-/** [N, C, H, W] <-> [N, C k², H/k, W/k]: SpaceToDepth ("in") and DepthToSpace ("out") shapes. */
-function blocks(x: Value, k: number, direction: "in" | "out"): Dim[] {
-  const [n, c, h, w] = x.shape;
-  if (x.rank !== 4 || typeof c !== "number" || typeof h !== "number" || typeof w !== "number") throw new Error(`block rearrangement needs [N, C, H, W] with static C, H, W; got ${x}`);
-  return direction === "in" ? [n, c * k * k, h / k, w / k] : [n, c / (k * k), h * k, w * k];
-}
-
-/**
- * dX of a max pool whose k x k windows tile x, y its output: each window's dY at the first position
- * (row-major, as PyTorch and ONNX Runtime's indices pick) holding the window's max, zeros elsewhere.
- */
-function tiledMaxPoolGrad(x: Value, y: Value, dy: Value, k: number): Value {
-  const c = x.shape[1] as number;
-  // SpaceToDepth puts window position p = (row * k + col) in channel block p: [p * C, (p + 1) * C).
-  const positions = split(apply("SpaceToDepth", [x], { blocksize: { i: k } })[0], 1, new Array<number>(k * k).fill(c));
-  const pieces: Value[] = [];
-  let taken: Value | undefined; // a max seen at an earlier position of the window
-  for (const xp of positions) {
-    const isMax = equal(xp, y);
-    const first = taken ? apply("And", [isMax, apply("Not", [taken])[0]])[0] : isMax;
-    taken = taken ? apply("Or", [taken, isMax])[0] : isMax;
-    pieces.push(where(first, dy, 0));
-  }
-  return apply("DepthToSpace", [concat(pieces, 1)], { blocksize: { i: k }, mode: { s: "DCR" } })[0];
 }
 
 /** Mean over each window of x [N, C, H, W]; padding counts only with `countIncludePad`. */
