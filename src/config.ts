@@ -21,7 +21,7 @@ export const ConfigSchema = z.object({
   predictWorkers: z.number().int().min(1).default(Math.max(1, Math.min(4, availableParallelism()))),
   /** Memory the loaded models may take together, in MiB; unset: a quarter of the machine's, at most 4 GiB. */
   modelMemoryMiB: z.number().int().positive().optional(),
-  /** Models whose runs take less than this many µs (the median of recent runs) run on the event loop instead of a worker; 0: never. */
+  /** Requests whose run should take less than this many µs (the model's median per row on a worker, times the rows) run on the event loop; 0: never. */
   inlineMicros: z.number().min(0).default(100),
   /** Prediction requests that may wait for a worker; more fail at once with 503 and Retry-After. */
   predictQueue: z.number().int().positive().default(1000),

@@ -2,10 +2,13 @@
 // a worker that loads it, and a dynamic batcher per model version and batching setting for the
 // models whose owners turned batching on.
 //
-// Small models run on the event loop. Handing a request to a worker thread and back costs the
-// event loop tens of microseconds (copying the tensors both ways, waking the thread); a model whose
-// runs take less than that on a worker (measured, a moving average) runs here instead, on its own
-// session, which blocks the loop for about as long as the hop would have cost.
+// Small requests to small models run on the event loop. Handing a request to a worker thread and
+// back costs the event loop tens of microseconds (copying the tensors both ways, waking the thread);
+// a request whose run would take less than that runs here instead, on a session of its own, which
+// blocks the loop for about as long as the hop would have cost. The estimate is the median time
+// per row of the model's recent runs on a worker, times the request's rows: only workers' runs are
+// timed (a run timed here would include its wait for a turn of the busy loop), and a large
+// request or batch of a small model still goes to a worker.
 import { readFile } from "node:fs/promises";
 import type { ModelInfo } from "../engine/onnx-codec.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
@@ -21,13 +24,14 @@ const KEEP = 1000;
 /** Run times a model's typical one is the median of. */
 const RECENT_RUNS = 9;
 
+
 export interface InferenceObserver {
   /** Rows of each batch a batcher ran. */
   batch?(rows: number): void;
 }
 
 export interface InferenceOptions {
-  /** Models whose runs take less than this on a worker (µs) run on the event loop; 0: never. */
+  /** Requests whose estimated run is shorter than this (µs) run on the event loop; 0: never. */
   inlineMicros: number;
   /** Bytes the event loop's sessions may cost together (see SessionCache). */
   inlineMemory: number;
@@ -40,7 +44,7 @@ export class Inference {
   private readonly interfaces = new Map<string, Promise<ModelInfo>>();
   private readonly batchers = new Map<string, DynamicBatcher>();
   private readonly inline: SessionCache;
-  /** Model key -> its recent run times (µs), on a worker or here. */
+  /** Model key -> the time per row (µs) of its recent runs on a worker. */
   private readonly runTimes = new Map<string, number[]>();
 
   constructor(
@@ -69,38 +73,34 @@ export class Inference {
     return this.batcher(ref, batching).submit(inputs, outputs);
   }
 
-  /** Runs on the event loop when the model is small enough (see above), else on a worker. */
+  /** Runs on the event loop when the request is small enough (see above), else on a worker. */
   private async run(ref: ModelRef, inputs: Record<string, Tensor>, outputs: string[]): Promise<Record<string, Tensor>> {
-    const micros = this.typicalRunTime(ref.key);
-    if (micros === undefined || micros >= this.options.inlineMicros) {
+    const rows = Math.max(1, Object.values(inputs)[0]?.dims[0] ?? 1);
+    const perRow = this.typicalMicrosPerRow(ref.key);
+    if (perRow === undefined || perRow * rows >= this.options.inlineMicros) {
       const r = await this.pool.infer(ref, inputs, outputs);
-      this.noteRunTime(ref.key, r.micros);
+      this.noteRunTime(ref.key, r.micros / rows);
       return r.outputs;
     }
     const load = async () => ({ bytes: await readFile(ref.path), meta: undefined });
-    return this.inline.use(ref.key, load, { threads: 1, spinning: false }, async (session) => {
-      const started = performance.now();
-      const out = await session.run(inputs, outputs);
-      this.noteRunTime(ref.key, (performance.now() - started) * 1000);
-      return out;
-    });
+    return this.inline.use(ref.key, load, { threads: 1, spinning: false }, (session) => session.run(inputs, outputs));
   }
 
-  /** Records a run time of the model, wherever it ran. */
-  private noteRunTime(key: string, micros: number): void {
+  /** Records the time per row of a run of the model on a worker. */
+  private noteRunTime(key: string, microsPerRow: number): void {
     const recent = this.runTimes.get(key) ?? [];
     this.runTimes.delete(key); // re-inserted as the most recent
-    recent.push(micros);
+    recent.push(microsPerRow);
     if (recent.length > RECENT_RUNS) recent.shift();
     this.runTimes.set(key, recent);
     if (this.runTimes.size > KEEP) this.runTimes.delete(this.runTimes.keys().next().value!);
   }
 
   /**
-   * The median of the model's recent run times, once there are enough: a run's time includes a
-   * turn of its thread's event loop, and the median is robust to the odd slow turn.
+   * The median time per row of the model's recent runs on a worker, once there are enough: a run's
+   * time includes a turn of the worker's event loop, and the median is robust to the odd slow one.
    */
-  private typicalRunTime(key: string): number | undefined {
+  private typicalMicrosPerRow(key: string): number | undefined {
     const recent = this.runTimes.get(key);
     if (!recent || recent.length < RECENT_RUNS) return undefined;
     return [...recent].sort((a, b) => a - b)[RECENT_RUNS >> 1];
