@@ -66,6 +66,27 @@ function liveNodes(graph: Graph): Node[] {
   return live.reverse();
 }
 
+/**
+ * The nodes without the Identity that names a graph output: the value it copies takes the output's
+ * name instead (other nodes may read it under that name too). An Identity of a graph output
+ * survives ONNX Runtime's optimiser as a copy: a training step would copy every parameter and
+ * optimizer state tensor each step. Graph inputs and constants keep their Identity, as does a
+ * value that names a second output.
+ */
+function withoutOutputCopies(graph: Graph, live: Node[]): { nodes: Node[]; renamed: Map<Value, string> } {
+  const outputs = new Set(graph.outputs);
+  const renamed = new Map<Value, string>();
+  const dropped = new Set<Node>();
+  for (const node of live) {
+    const [source] = node.inputs;
+    const [out] = node.outputs;
+    if (node.op !== "Identity" || !outputs.has(out) || outputs.has(source) || renamed.has(source) || !graph.producer.has(source)) continue;
+    renamed.set(source, out.name);
+    dropped.add(node);
+  }
+  return { nodes: live.filter((n) => !dropped.has(n)), renamed };
+}
+
 /** Serialises a graph as a self-contained ONNX model. */
 export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Array {
   const nodes: onnxProto.onnx.INodeProto[] = [];
@@ -94,7 +115,7 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
 
   // Only what the outputs depend on is written: gradient rules build the gradients of every input,
   // and a runtime may well compute a dead node (ONNX Runtime does).
-  const live = liveNodes(graph);
+  const { nodes: live, renamed } = withoutOutputCopies(graph, liveNodes(graph));
   const read = new Set(live.flatMap((n) => n.inputs));
   for (const [v, t] of graph.constants) if (read.has(v)) initializers.push(tensorProto(t, v.name));
   const emitter = {
@@ -111,8 +132,8 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
     },
   };
   for (const node of live) {
-    const ins = node.inputs.map((v) => v.name);
-    const outs = node.outputs.map((v) => v.name);
+    const ins = node.inputs.map((v) => renamed.get(v) ?? v.name);
+    const outs = node.outputs.map((v) => renamed.get(v) ?? v.name);
     const custom = OPS[node.op]?.emit;
     if (custom) custom(node, emitter, ins, outs);
     else {
