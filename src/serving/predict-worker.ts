@@ -44,9 +44,6 @@ function requestTable(t: RowTable): RawTable {
   return tableFromRows("request", t.columns, t.values);
 }
 
-/** How long the last infer request's session run took, reported with its answer. */
-let inferMicros: number | undefined;
-
 async function handle(req: WorkRequest): Promise<WorkResult> {
   switch (req.kind) {
     case "predict": {
@@ -63,9 +60,8 @@ async function handle(req: WorkRequest): Promise<WorkResult> {
     case "infer":
       return withModel(req.model, async (session) => {
         const started = performance.now();
-        const out = await session.run(req.inputs, req.outputs);
-        inferMicros = (performance.now() - started) * 1000;
-        return out;
+        const outputs = await session.run(req.inputs, req.outputs);
+        return { outputs, micros: (performance.now() - started) * 1000 };
       });
     case "load":
       return withModel(req.model, async (_session, file) => file.info);
@@ -90,9 +86,8 @@ port.on("message", (m: WorkRequest | WorkerControl) => {
     port.postMessage({ kind: "unloaded", cache: stats() } satisfies WorkerMessage);
     return;
   }
-  inferMicros = undefined;
   handle(m).then(
-    (result) => port.postMessage({ kind: "done", id: m.id, result, cache: stats(), ...(inferMicros !== undefined ? { micros: inferMicros } : {}) } satisfies WorkerMessage),
+    (result) => port.postMessage({ kind: "done", id: m.id, result, cache: stats() } satisfies WorkerMessage),
     (e: unknown) => port.postMessage({ kind: "failed", id: m.id, error: toWireError(e), cache: stats() } satisfies WorkerMessage),
   );
 });

@@ -13,7 +13,7 @@ import { distEntry } from "../util/paths.js";
 import { AffinityRouter } from "./affinity-router.js";
 import type { ModelInfo } from "../engine/onnx-codec.js";
 import type { Tensor } from "../runtime/tensor.js";
-import type { CacheStats, ImageBatch, ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerControl, WorkerMessage } from "./protocol.js";
+import type { CacheStats, ImageBatch, InferResult, ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerControl, WorkerMessage } from "./protocol.js";
 import { fromWireError } from "./protocol.js";
 
 export type { ImageBatch, ModelRef, RowTable } from "./protocol.js";
@@ -129,8 +129,8 @@ export class PredictionPool {
   }
 
   /** The named outputs of the model for raw input tensors, and how long the worker's session ran (µs). */
-  infer(model: ModelRef, inputs: Record<string, Tensor>, outputs: string[]): Promise<{ outputs: Record<string, Tensor>; micros: number }> {
-    return this.submit({ id: this.nextId++, kind: "infer", model, inputs, outputs }) as Promise<{ outputs: Record<string, Tensor>; micros: number }>;
+  infer(model: ModelRef, inputs: Record<string, Tensor>, outputs: string[]): Promise<InferResult> {
+    return this.submit({ id: this.nextId++, kind: "infer", model, inputs, outputs }) as Promise<InferResult>;
   }
 
   /** Loads the model on a worker (if none has it) and answers its interface. */
@@ -254,7 +254,7 @@ export class PredictionPool {
     const job = slot.job;
     if (!job || job.request.id !== m.id) return; // already rejected (the pool closed)
     slot.job = undefined;
-    if (m.kind === "done") job.resolve(m.micros === undefined ? m.result : { outputs: m.result as Record<string, Tensor>, micros: m.micros });
+    if (m.kind === "done") job.resolve(m.result);
     else job.reject(fromWireError(m.error));
   }
 

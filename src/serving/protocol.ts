@@ -52,7 +52,13 @@ export type WorkRequest =
   /** Loads the model (if it is not loaded) and answers its interface. */
   | { id: number; kind: "load"; model: ModelRef };
 
-export type WorkResult = PredictionRecord[] | Evaluation | Record<string, Tensor> | ModelInfo | { outputs: Record<string, Tensor>; micros: number };
+/** An infer request's outputs, and how long the session ran (µs). */
+export interface InferResult {
+  outputs: Record<string, Tensor>;
+  micros: number;
+}
+
+export type WorkResult = PredictionRecord[] | Evaluation | InferResult | ModelInfo;
 
 /** Messages to every worker, outside the request queue. */
 export type WorkerControl = { kind: "unload"; keyPrefix: string };
@@ -67,8 +73,7 @@ export interface CacheStats {
 
 export type WorkerMessage =
   | { kind: "ready" }
-  /** `micros`: how long an infer request's session run took. */
-  | { kind: "done"; id: number; result: WorkResult; cache: CacheStats; micros?: number }
+  | { kind: "done"; id: number; result: WorkResult; cache: CacheStats }
   | { kind: "failed"; id: number; error: WireError; cache: CacheStats }
   | { kind: "unloaded"; cache: CacheStats };
 
