@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { FeatureEncoding } from "../data/encoders.js";
 import { MaasError } from "../errors.js";
 import { ModelSpecSchema, TrainingSpecSchema } from "./spec.js";
+import type { FitResult } from "./trainer.js";
 
 export const FeatureSchema = z.object({
   name: z.string(),
@@ -70,6 +71,20 @@ export const ModelCardSchema = z.object({
 });
 
 export type ModelCard = z.infer<typeof ModelCardSchema>;
+
+/** The card's metrics (the kept epoch's, with its losses) and training record of a fit that began at `started`. */
+export function fitRecord(result: Pick<FitResult, "history" | "bestEpoch" | "buckets">, started: number): Pick<ModelCard, "metrics" | "training"> {
+  const best = result.history[result.bestEpoch - 1];
+  return {
+    metrics: { ...best.metrics, trainLoss: best.trainLoss, ...(best.validationLoss !== undefined ? { validationLoss: best.validationLoss } : {}) },
+    training: {
+      epochs: result.history.length,
+      bestEpoch: result.bestEpoch,
+      seconds: (performance.now() - started) / 1000,
+      ...(result.buckets ? { buckets: result.buckets } : {}),
+    },
+  };
+}
 export type Feature = z.infer<typeof FeatureSchema>;
 
 const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "sequence", "spec", "metrics", "dataset", "training", "version"] as const;

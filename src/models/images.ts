@@ -11,7 +11,7 @@ import { defaultRuntime } from "../runtime/onnxruntime.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { VERSION } from "../version.js";
 import type { ModelCard } from "./card.js";
-import { cardMetadata } from "./card.js";
+import { cardMetadata, fitRecord } from "./card.js";
 import type { Problem } from "./network.js";
 import { inferenceGraph } from "./network.js";
 import type { ModelSpec, TrainingSpec } from "./spec.js";
@@ -90,7 +90,6 @@ export async function trainImages(set: ImageSet, model: ModelSpec, training: Tra
   const result = await fit(runtime, model, training, problem, data, { ...options, split });
 
   const graph = inferenceGraph(model, problem, result.params, (g) => normalisedInput(g, set, mean, std), labels);
-  const best = result.history[result.bestEpoch - 1];
   const card: ModelCard = {
     task: "classification",
     target: "label",
@@ -99,7 +98,7 @@ export async function trainImages(set: ImageSet, model: ModelSpec, training: Tra
     labelKind: set.labelKind === "idx" ? "idx" : "folder",
     image: { channels: set.channels, height: set.height, width: set.width, mean, std },
     spec: { model, training },
-    metrics: { ...best.metrics, trainLoss: best.trainLoss, ...(best.validationLoss !== undefined ? { validationLoss: best.validationLoss } : {}) },
+    ...fitRecord(result, started),
     dataset: {
       source: set.source,
       rows: set.count,
@@ -108,7 +107,6 @@ export async function trainImages(set: ImageSet, model: ModelSpec, training: Tra
       trainRows: split.train.length,
       validationRows: split.validation.length,
     },
-    training: { epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - started) / 1000 },
     version: VERSION,
   };
   const onnx = encodeModel(graph, { metadata: cardMetadata(card), producerVersion: VERSION, docString: `OpenMaaS ${model.kind} image classifier` });

@@ -14,7 +14,7 @@ import { defaultRuntime } from "../runtime/onnxruntime.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { VERSION } from "../version.js";
 import type { ModelCard } from "./card.js";
-import { cardMetadata } from "./card.js";
+import { cardMetadata, fitRecord } from "./card.js";
 import type { Problem } from "./network.js";
 import { LENGTHS_INPUT, inferenceGraph } from "./network.js";
 import type { ModelSpec, TabularSpec, Task, TrainingSpec } from "./spec.js";
@@ -100,7 +100,6 @@ export async function trainSequences(
   const result = await fit(runtime, model, training, problem, data, { ...options, split });
 
   const graph = inferenceGraph(model, problem, result.params, (g) => sequenceInput(g, set, mean, std), labels);
-  const best = result.history[result.bestEpoch - 1];
   const card: ModelCard = {
     task,
     target: options.target ?? "target",
@@ -108,7 +107,7 @@ export async function trainSequences(
     ...(labels ? { labels } : {}),
     sequence: { steps: set.steps, features: set.features, mean, std, lengths: !!set.lengths, columns: set.columns, ...(options.window ? { window: options.window } : {}) },
     spec: { model, training },
-    metrics: { ...best.metrics, trainLoss: best.trainLoss, ...(best.validationLoss !== undefined ? { validationLoss: best.validationLoss } : {}) },
+    ...fitRecord(result, started),
     dataset: {
       source: set.source,
       rows: set.count,
@@ -117,7 +116,6 @@ export async function trainSequences(
       trainRows: split.train.length,
       validationRows: split.validation.length,
     },
-    training: { epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - started) / 1000, ...(result.buckets ? { buckets: result.buckets } : {}) },
     version: VERSION,
   };
   const onnx = encodeModel(graph, { metadata: cardMetadata(card), producerVersion: VERSION, docString: `OpenMaaS ${model.kind} sequence ${task} model` });

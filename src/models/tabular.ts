@@ -12,7 +12,7 @@ import { defaultRuntime } from "../runtime/onnxruntime.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { VERSION } from "../version.js";
 import type { ModelCard } from "./card.js";
-import { cardMetadata, featureFromEncoding } from "./card.js";
+import { cardMetadata, featureFromEncoding, fitRecord } from "./card.js";
 import type { Problem } from "./network.js";
 import { inferenceGraph } from "./network.js";
 import { encodeTable, preprocess } from "./preprocess.js";
@@ -83,14 +83,13 @@ export async function trainTable(table: RawTable, spec: TabularSpec, options: Fi
   const result = await fit(runtime, spec.model, spec.training, problem, { features: matrix, rows: table.rows, columns: problem.features, target: target.values }, { ...options, split });
   const labels = target.task === "classification" ? target.labels : undefined;
   const graph = inferenceGraph(spec.model, problem, result.params, (g) => preprocess(g, encodings), labels);
-  const best = result.history[result.bestEpoch - 1];
   const card: ModelCard = {
     task,
     target: spec.target,
     features: encodings.map(featureFromEncoding),
     ...(labels ? { labels } : {}),
     spec: { model: spec.model, training: spec.training },
-    metrics: { ...best.metrics, trainLoss: best.trainLoss, ...(best.validationLoss !== undefined ? { validationLoss: best.validationLoss } : {}) },
+    ...fitRecord(result, started),
     dataset: {
       source: table.source,
       rows: table.rows,
@@ -99,7 +98,6 @@ export async function trainTable(table: RawTable, spec: TabularSpec, options: Fi
       trainRows: split.train.length,
       validationRows: split.validation.length,
     },
-    training: { epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - started) / 1000 },
     version: VERSION,
   };
   const onnx = encodeModel(graph, { metadata: cardMetadata(card), producerVersion: VERSION, docString: `OpenMaaS ${spec.model.kind} ${task} model of '${spec.target}'` });
