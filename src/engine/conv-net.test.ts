@@ -8,15 +8,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkOnnxModel, hasOnnxChecker } from "./onnx-checker-fixtures.js";
 import { OnnxRuntime } from "../runtime/onnxruntime.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { floatTensor, int64Tensor, sizeOf } from "../runtime/tensor.js";
+import { floatTensor, int64Tensor } from "../runtime/tensor.js";
 import { Builder } from "./builder.js";
 import { uniformTensor } from "./gradcheck.js";
 import type { Value } from "./graph.js";
-import { initialise } from "./init.js";
 import { encodeModel } from "./onnx-codec.js";
 import { softmaxCrossEntropy } from "./ops.js";
 import { Random } from "./random.js";
-import { compileTrainingStep } from "./training-step.js";
+import { compileTrainingStep, initialCarries } from "./training-step.js";
 
 const runtime = new OnnxRuntime();
 const ROWS = 24;
@@ -60,12 +59,7 @@ describe("a conv net, end to end", () => {
 
   // Parameters by their init schemes and fans, state by its init kind; then 40 full-batch steps.
   beforeAll(async () => {
-    for (const s of step.params) {
-      const data = new Float32Array(sizeOf(s.shape));
-      initialise(s.init, s.shape, random, data, s.fans);
-      carried[s.name] = { dtype: "float32", dims: s.shape, data };
-    }
-    for (const c of step.carries) if (c.isState) carried[c.input] = floatTensor("float32", c.shape, new Array<number>(sizeOf(c.shape)).fill(c.init === "ones" ? 1 : 0));
+    Object.assign(carried, initialCarries(step, random));
     const session = await runtime.createSession(step.model);
     for (let t = 1; t <= 40; t++) {
       const scalar = (v: number): Tensor => floatTensor("float32", [], [v]);

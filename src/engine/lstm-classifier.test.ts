@@ -5,16 +5,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { OnnxRuntime } from "../runtime/onnxruntime.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { floatTensor, int64Tensor, sizeOf } from "../runtime/tensor.js";
+import { floatTensor, int64Tensor } from "../runtime/tensor.js";
 import { Builder } from "./builder.js";
 import { uniformTensor } from "./gradcheck.js";
 import type { Value } from "./graph.js";
-import { initialise } from "./init.js";
 import { checkOnnxModel, hasOnnxChecker } from "./onnx-checker-fixtures.js";
 import { encodeModel } from "./onnx-codec.js";
 import { argmax, softmaxCrossEntropy } from "./ops.js";
 import { Random } from "./random.js";
-import { compileTrainingStep } from "./training-step.js";
+import { compileTrainingStep, initialCarries } from "./training-step.js";
 
 const runtime = new OnnxRuntime();
 const [ROWS, T, F, H] = [48, 6, 1, 8];
@@ -45,12 +44,7 @@ describe("an LSTM classifier, end to end", () => {
   const trained = new Map<string, Float32Array>();
 
   beforeAll(async () => {
-    for (const s of step.params) {
-      const data = new Float32Array(sizeOf(s.shape));
-      initialise(s.init, s.shape, random, data, s.fans);
-      carried[s.name] = { dtype: "float32", dims: s.shape, data };
-    }
-    for (const c of step.carries) if (c.isState) carried[c.input] = floatTensor("float32", c.shape, new Array<number>(sizeOf(c.shape)).fill(0));
+    Object.assign(carried, initialCarries(step, random));
     const session = await runtime.createSession(step.model);
     const scalar = (v: number): Tensor => floatTensor("float32", [], [v]);
     for (let t = 1; t <= STEPS; t++) {

@@ -2,13 +2,17 @@
 // inputs are the parameters, the optimizer state, the layer state (batch normalisation's running
 // statistics), the batch, `lr` and `step`; outputs are `loss`, anything extra the network reports,
 // and the next value of every parameter and state tensor.
+import type { Tensor } from "../runtime/tensor.js";
+import { sizeOf } from "../runtime/tensor.js";
 import { gradients } from "./autodiff.js";
 import type { MaskSpec, ParamSpec, StateInit, StateSpec } from "./builder.js";
 import { Builder } from "./builder.js";
 import type { Value } from "./graph.js";
+import { initialise } from "./init.js";
 import { encodeModel } from "./onnx-codec.js";
 import type { OptimizerConfig } from "./optimizers.js";
 import { optimizerStep } from "./optimizers.js";
+import type { Random } from "./random.js";
 
 /** What a network gives the step compiler: its scalar loss and any values to fetch beside it. */
 export interface Objective {
@@ -75,6 +79,23 @@ export function compileTrainingStep(
     carries.push({ input: s.name, output: out.name, shape: s.shape, isState: true, init: s.init });
   }
   return { model: encodeModel(g), params: b.params, masks: b.masks, carries, states: b.states, dataInputs };
+}
+
+/**
+ * What a step's carried inputs hold before the first step: each parameter drawn by its init scheme
+ * (in declaration order, from `rng`), optimizer and layer state filled by its init (zeros or ones).
+ */
+export function initialCarries(step: Pick<CompiledStep, "params" | "carries">, rng: Random): Record<string, Tensor> {
+  const carried: Record<string, Tensor> = {};
+  for (const s of step.params) {
+    const data = new Float32Array(sizeOf(s.shape));
+    initialise(s.init, s.shape, rng, data, s.fans);
+    carried[s.name] = { dtype: "float32", dims: s.shape, data };
+  }
+  for (const c of step.carries) {
+    if (c.isState) carried[c.input] = { dtype: "float32", dims: c.shape, data: new Float32Array(sizeOf(c.shape)).fill(c.init === "ones" ? 1 : 0) };
+  }
+  return carried;
 }
 
 export interface CompiledGradient {

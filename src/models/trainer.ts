@@ -3,12 +3,11 @@
 // and stops early when validation loss stops improving.
 import type { ParamSpec } from "../engine/builder.js";
 import { MaasError } from "../errors.js";
-import { initialise } from "../engine/init.js";
 import type { OptimizerConfig } from "../engine/optimizers.js";
 import { Random } from "../engine/random.js";
 import { learningRate } from "../engine/schedules.js";
 import type { CompiledStep } from "../engine/training-step.js";
-import { compileTrainingStep } from "../engine/training-step.js";
+import { compileTrainingStep, initialCarries } from "../engine/training-step.js";
 import type { Runtime, Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { TrainingData } from "./evaluation.js";
@@ -137,17 +136,9 @@ export async function fit(
     // Every graph has the same parameters and optimizer state: the first one's describe them all.
     const { step } = graphs[0];
     const zeros = (shape: number[]): Tensor => ({ dtype: "float32", dims: shape, data: new Float32Array(shape.reduce((a, d) => a * d, 1)) });
-    const carried: Record<string, Tensor> = {};
+    const carried = initialCarries(step, initRng);
     const spare: Record<string, Tensor> = { loss: zeros([]) };
-    for (const s of step.params) {
-      carried[s.name] = zeros(s.shape);
-      initialise(s.init, s.shape, initRng, carried[s.name].data as Float32Array, s.fans);
-    }
-    for (const c of step.carries) {
-      if (c.isState) carried[c.input] = zeros(c.shape);
-      if (c.init === "ones") (carried[c.input].data as Float32Array).fill(1);
-      spare[c.output] = zeros(c.shape);
-    }
+    for (const c of step.carries) spare[c.output] = zeros(c.shape);
     const fetch = ["loss", ...step.carries.map((c) => c.output)];
     // What evaluation and the result keep: the parameters and the layer state.
     const kept = [...step.params, ...step.states];
