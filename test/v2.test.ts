@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { Graph } from "../src/engine/graph.js";
 import { encodeModel } from "../src/engine/onnx-codec.js";
-import { identity } from "../src/engine/ops.js";
+import { add, expandLike, identity, matmul, mul, reduceMean, reduceSum } from "../src/engine/ops.js";
 import type { DType } from "../src/runtime/tensor.js";
 import type { Platform } from "../src/server/platform.js";
 import { startPlatform } from "../src/server/platform.js";
@@ -63,6 +63,17 @@ async function importModel(key: string, name: string, bytes: Uint8Array): Promis
 function echoModel(dtypes: readonly DType[]): Uint8Array {
   const g = new Graph("echo");
   for (const dtype of dtypes) g.output(identity(g.input(`in_${dtype}`, dtype, ["batch", 2])), `out_${dtype}`);
+  return encodeModel(g);
+}
+
+/** y = x, after four [512, 512] matrix products that depend on x (so not folded away): milliseconds a run. */
+function slowModel(): Uint8Array {
+  const g = new Graph("slow");
+  const x = g.input("x", "float32", ["batch", 1]);
+  const w = g.constant({ dtype: "float32", dims: [512, 512], data: Float32Array.from({ length: 512 * 512 }, (_v, i) => ((i * 7919) % 101) / 5050 - 0.01) }, "w");
+  let t = expandLike(reduceSum(x), w);
+  for (let i = 0; i < 4; i++) t = matmul(t, w);
+  g.output(add(x, mul(reduceMean(t), 0)), "y");
   return encodeModel(g);
 }
 
@@ -320,20 +331,21 @@ describe("errors: {error} with the protocol's status", () => {
   });
 
   test("503 with Retry-After when a request waits longer than its model's batching timeout; the others are answered", async () => {
-    const set = await call("PUT", "/api/v1/models/lstm/serving", keyA, { batching: { maxBatchSize: 64, maxQueueDelayMs: 200, timeoutMs: 1 } });
+    // A model that runs for milliseconds, so that requests arrive while its batch runs.
+    await importModel(keyA, "slow", slowModel());
+    const set = await call("PUT", "/api/v1/models/slow/serving", keyA, { batching: { maxBatchSize: 64, maxQueueDelayMs: 200, timeoutMs: 1 } });
     expect(set.status).toBe(200);
-    const f = fixture("lstm");
-    const body = { inputs: [{ name: "input", shape: f.input.dims, datatype: "FP32", data: f.input.data }] };
+    const body = { inputs: [{ name: "x", shape: [1, 1], datatype: "FP32", data: [0.5] }] };
     // A request that arrives while a batch runs waits for company (200 ms), past its 1 ms timeout.
     let late: Reply | undefined;
     for (let attempt = 0; attempt < 10 && !late; attempt++) {
-      const replies = await Promise.all(Array.from({ length: 8 }, () => call("POST", "/v2/models/lstm/infer", predictA, body)));
+      const replies = await Promise.all(Array.from({ length: 8 }, () => call("POST", "/v2/models/slow/infer", predictA, body)));
       expect(replies.every((r) => r.status === 200 || r.status === 503)).toBe(true);
       late = replies.find((r) => r.status === 503);
     }
     expect(late!.headers.get("retry-after")).toBe("1");
     expect(late!.json.error).toMatch(/waited 1 ms for its batch/);
-    expect((await call("PUT", "/api/v1/models/lstm/serving", keyA, {})).status).toBe(200);
+    expect((await call("DELETE", "/api/v1/models/slow", keyA)).status).toBe(204);
   });
 });
 
