@@ -103,7 +103,7 @@ const PROFILE_PHASES: Record<string, (f: CallFrame) => boolean> = {
   "SHA-256 of the table for the model card (`tableFingerprint`)": named("tableFingerprint"),
   "ONNX Runtime calls, native (session creation, training steps, evaluation)": (f) => f.functionName === "" && f.url.endsWith("onnxruntime-node/dist/backend.js"),
   "training loop, JS side (`fit`: shuffles, batches, feeds)": named("fit"),
-  "per-epoch evaluation on the 20,000 training rows, JS side (`evaluate`)": named("evaluate"),
+  "evaluation of the 20,000 training rows, once after training (nothing is held out), JS side (`evaluate`)": named("evaluate"),
   "… of which metrics (`classificationMetrics`: accuracy, F1, ROC AUC)": named("classificationMetrics"),
   "ONNX export (`encodeModel`)": named("encodeModel"),
   "garbage collection": named("(garbage collector)"),
@@ -171,7 +171,7 @@ function wallBreakdown(runs: Map<string, Run[]>): string[] {
     `| start the process, load modules (\`maas --version\`; Python: interpreter + \`import torch\`) | ${s(startup)} | ${phase((r) => r.total - r.load - r.train - r.save)} |`,
     `| read the CSV (\`readTable\`, in-process; Python: both \`loadtxt\` calls, \`np.unique\`, standardize) | ${s(readMedian)} | ${phase((r) => r.load)} |`,
     `| training steps, ${EPOCHS} epochs (OpenMaaS: rows / samples/s of each epoch; Python: the loop and one accuracy pass) | ${s(stepsMedian)} | ${phase((r) => r.train)} |`,
-    `| rest of \`trainTable\`: column types, encoding, compiling the step, sessions, per-epoch evaluation, export | ${s(stepsMedian === undefined ? undefined : trainTable - stepsMedian)} | – |`,
+    `| rest of \`trainTable\`: column types, encoding, compiling the step, sessions, the final evaluation, export | ${s(stepsMedian === undefined ? undefined : trainTable - stepsMedian)} | – |`,
     `| remainder: writing the file, exit (± the noise of the two separate measurements) | ${s(total - startup - readMedian - trainTable)} | ${phase((r) => r.save)} (\`torch.save\`) |`,
     `| **whole process** | **${s(total)}** | **${phase((r) => r.total)}** |`,
   ];

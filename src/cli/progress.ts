@@ -4,10 +4,11 @@ import type { EpochReport } from "../models/trainer.js";
 
 const fmt = (x: number | undefined): string => (x === undefined ? "-" : Number(x.toPrecision(4)).toString());
 
-/** The validation metric a person watches: accuracy for classifiers, R² for regression. */
+/** The validation metric a person watches: accuracy for classifiers, R² for regression (none without validation). */
 function headline(r: EpochReport): string {
   if (r.metrics.accuracy !== undefined) return `acc ${fmt(r.metrics.accuracy)}`;
-  return `R² ${fmt(r.metrics.r2)}`;
+  if (r.metrics.r2 !== undefined) return `R² ${fmt(r.metrics.r2)}`;
+  return "";
 }
 
 export class Progress {

@@ -98,3 +98,19 @@ test("early stopping keeps the best epoch's weights", async () => {
   expect(nll / rows.length).toBeCloseTo(Math.min(...losses), 5);
   await model.release();
 });
+
+test("with nothing held out, the kept epoch reports the returned weights' training metrics", async () => {
+  const data = twoSpirals(120, 4);
+  for (const earlyStopping of [false as const, { patience: 2 }]) {
+    const model = await Model.fit(
+      { model: { kind: "mlp", hidden: [32] }, task: "classification", training: { epochs: 12, lr: 0.02, seed: 3, validationSplit: 0, earlyStopping } },
+      data,
+    );
+    const kept = model.history[model.bestEpoch - 1];
+    expect(model.history.filter((h) => h !== kept).every((h) => Object.keys(h.metrics).length === 0 && h.validationLoss === undefined)).toBe(true);
+    const { prediction } = await model.predict(data.features, data.rows);
+    const correct = Array.from(prediction).filter((c, i) => c === data.target[i]).length;
+    expect(kept.metrics.accuracy).toBeCloseTo(correct / data.rows, 10);
+    await model.release();
+  }
+});

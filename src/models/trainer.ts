@@ -28,7 +28,11 @@ export interface EpochReport {
   epochs: number;
   trainLoss: number;
   validationLoss?: number;
-  /** Validation metrics of the task (training metrics when nothing was held out). */
+  /**
+   * Validation metrics of the task. When nothing was held out, the training rows' metrics, measured
+   * once after training and reported on the kept epoch only (empty on the others): a pass over the
+   * training set every epoch would cost as much as training on it.
+   */
   metrics: Record<string, number>;
   lr: number;
   /** Training throughput of the epoch (the steps only, not the evaluation). */
@@ -177,14 +181,13 @@ export async function fit(
       if (!Number.isFinite(trainLoss)) {
         throw new MaasError("unprocessable", `training diverged in epoch ${epoch + 1} (loss ${trainLoss}); lower the learning rate (now ${training.lr})`);
       }
-      const evaluated = await evaluator.evaluate(paramsAndState());
+      const evaluated = monitorValidation ? await evaluator.evaluate(paramsAndState()) : undefined;
       const seconds = (performance.now() - started) / 1000;
       const report: EpochReport = {
         epoch: epoch + 1,
         epochs: training.epochs,
         trainLoss,
-        ...(monitorValidation ? { validationLoss: evaluated.loss } : {}),
-        metrics: evaluated.metrics,
+        ...(evaluated ? { validationLoss: evaluated.loss, metrics: evaluated.metrics } : { metrics: {} }),
         lr,
         samplesPerSecond: train.length / trainSeconds,
         seconds,
@@ -192,7 +195,7 @@ export async function fit(
       history.push(report);
       options.onEpoch?.(report);
 
-      const monitored = monitorValidation ? evaluated.loss : trainLoss;
+      const monitored = evaluated ? evaluated.loss : trainLoss;
       const minDelta = training.earlyStopping === false ? 0 : training.earlyStopping.minDelta;
       if (monitored < best.loss - minDelta) {
         best = { loss: monitored, epoch: epoch + 1, params: copyParams(carried, kept) };
@@ -205,6 +208,9 @@ export async function fit(
     // Without early stopping the last epoch's weights are the result; with it, the best epoch's.
     const params = training.earlyStopping === false ? copyParams(carried, kept) : best.params;
     const bestEpoch = training.earlyStopping === false ? history.length : best.epoch;
+    if (!monitorValidation) {
+      history[bestEpoch - 1].metrics = (await evaluator.evaluate(Object.fromEntries([...params].map(([name, data]) => [name, { dtype: "float32", dims: carried[name].dims, data }])))).metrics;
+    }
     return { params, paramSpecs: step.params, history, bestEpoch, stoppedEarly, split: { train, validation }, ...(bounds ? { buckets: bounds } : {}) };
   } finally {
     for (const { session } of graphs) await session.release();
