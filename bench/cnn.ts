@@ -20,9 +20,9 @@ import { ModelSpecSchema, resolveTraining } from "../src/models/spec.js";
 import type { EpochReport } from "../src/models/trainer.js";
 import { fit, optimizerConfig, trainingSplit } from "../src/models/trainer.js";
 import { defaultRuntime } from "../src/runtime/onnxruntime.js";
-import { profileStep } from "./ort-profile.js";
+import { profileStep, stepTable } from "./ort-profile.js";
 import type { StepProfile } from "./ort-profile.js";
-import { compareSpeed, machine, replaceSection } from "./report.js";
+import { compareSpeed, machine, peakText, profileLine, replaceSection, speedRow, writeResult } from "./report.js";
 
 const DIR = process.env.FMNIST_DIR ?? "/usr/share/datasets/fashion-mnist";
 const OUT = "bench/.out";
@@ -40,6 +40,16 @@ const SKIP_QUALITY = process.env.BENCH_SKIP_QUALITY === "1";
 
 const SPEC = ModelSpecSchema.parse({ kind: "cnn" });
 const PROBLEM: Problem = { task: "classification", features: 784, classes: 10, input: [1, 28, 28] };
+
+/**
+ * Convolution and matrix-product flops of a training step, a sample: forward 2·(output values)·(fan-in)
+ * a layer — conv1 3x3 1->32 at 28x28, conv2 3x3 32->64 at 14x14, dense 3136->128 and 128->10 — and
+ * backward twice that (weight and input gradients) except conv1's input gradient. Batch norm, pooling
+ * and the elementwise work are left out.
+ */
+const FORWARD = [2 * 28 * 28 * 32 * 9 * 1, 2 * 14 * 14 * 64 * 9 * 32, 2 * 3136 * 128, 2 * 128 * 10];
+const FLOPS_PER_SAMPLE = 3 * FORWARD.reduce((s, f) => s + f, 0) - FORWARD[0];
+const SECTION = "Convolutional network: Fashion-MNIST, OpenMaaS vs PyTorch";
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const int = (x: number): string => Math.round(x).toLocaleString("en");
@@ -145,7 +155,7 @@ function pytorchSpeed(threads: number): { rate: number; torch: string } {
   return { rate: r.samplesPerSecond[SPEED_EPOCHS - 1], torch: r.torch };
 }
 
-async function speed(train: ImageSet): Promise<{ rows: string[]; ratios: number[]; torch: string }> {
+async function speed(train: ImageSet): Promise<Awaited<ReturnType<typeof compareSpeed>>> {
   const data = subset(train, SPEED_ROWS + 64);
   return compareSpeed(REPEATS, (threads) => openmaasSpeed(data, threads), pytorchSpeed);
 }
@@ -169,26 +179,8 @@ async function profile(train: ImageSet, threads: number): Promise<StepProfile> {
   return profileStep(step, batch, { threads, steps: 50, warmup: 10, dir: `${OUT}/cnn-profile-${threads}` });
 }
 
-function profileTable(profiles: StepProfile[]): string[] {
-  const top = profiles[0].ops.slice(0, 10);
-  const cell = (p: StepProfile, op: string) => {
-    const o = p.ops.find((x) => x.op === op);
-    return o ? `${o.ms.toFixed(2)} (${((100 * o.ms) / p.kernelMs).toFixed(0)}%)` : "-";
-  };
-  const rest = (p: StepProfile) => p.kernelMs - top.reduce((s, o) => s + (p.ops.find((x) => x.op === o.op)?.ms ?? 0), 0);
-  return [
-    "| operator | kernels per step | ms per step, 1 thread (share) | ms per step, 2 threads (share) |",
-    "|---|---:|---:|---:|",
-    ...top.map((o) => `| ${o.op} | ${o.calls} | ${profiles.map((p) => cell(p, o.op)).join(" | ")} |`),
-    `| other operators | | ${profiles.map((p) => rest(p).toFixed(2)).join(" | ")} |`,
-    `| **kernels, total** | | ${profiles.map((p) => p.kernelMs.toFixed(2)).join(" | ")} |`,
-    `| ONNX Runtime \`model_run\` | | ${profiles.map((p) => p.runMs.toFixed(2)).join(" | ")} |`,
-    `| \`session.run\` from JavaScript | | ${profiles.map((p) => p.wallMs.toFixed(2)).join(" | ")} |`,
-  ];
-}
-
 /** Operators of the step's pointwise arithmetic and reductions. */
-const ELEMENTWISE = ["Mul", "Div", "Add", "Sub", "Neg", "Sqrt", "Pow", "Where", "Greater", "Relu", "ReduceSum", "ReduceMean"];
+const ELEMENTWISE: readonly string[] = ["Mul", "Div", "Add", "Sub", "Neg", "Sqrt", "Pow", "Where", "Greater", "Relu", "ReduceSum", "ReduceMean"];
 
 /** What a node of the step does, where its operator and shapes say so plainly. */
 function role(n: StepProfile["nodes"][number]): string {
@@ -221,18 +213,23 @@ async function main(): Promise<void> {
   const fast = await speed(train);
   console.log("profile: 10 + 50 steps per thread setting");
   const profiles = [await profile(train, 1), await profile(train, 2)];
-  const ptable = profileTable(profiles);
+  const ptable = stepTable([["1 thread", profiles[0]], ["2 threads", profiles[1]]]);
   const ntable = nodeTable(profiles[0]);
   const elementwise = profiles[0].ops.filter((o) => ELEMENTWISE.includes(o.op)).reduce((t, o) => ({ calls: t.calls + o.calls, ms: t.ms + o.ms }), { calls: 0, ms: 0 });
   console.log([...ptable, "", ...ntable].join("\n"));
   const good = SKIP_QUALITY ? undefined : await quality(train);
   const minutes = (performance.now() - started) / 60_000;
+  const result = fast.medians.map((m) => speedRow("CNN, Fashion-MNIST (batch 64, Adam)", m.threads, m.openmaas, m.pytorch, FLOPS_PER_SAMPLE));
+  const shares = result.map((r) => `${r.threads} thread${r.threads > 1 ? "s" : ""} ${pct(r.peakShare![0])} / ${pct(r.peakShare![1])}`).join(", ");
+  const groups = { "Conv+ConvTranspose": ["Conv", "FusedConv", "ConvTranspose"], "MaxPool + ScatterElements": ["MaxPool", "ScatterElements"], "elementwise/reduction": ELEMENTWISE };
+  writeResult({ id: "cnn", section: SECTION, rows: result, profile: profileLine(profiles[0], groups, 1) });
 
   const layers = "conv3x3(32, same, no bias) + batch norm + ReLU, maxpool 2, conv3x3(64) + batch norm + ReLU, maxpool 2, flatten, dense 128 + ReLU, dropout 0.25, dense 10";
   const body = [
     `The default \`cnn\` for 28x28x1 images (${layers}); softmax cross-entropy, the cnn training defaults (Adam, lr 0.002 with a per-step cosine decay to 0, batch 64, 10% held out) — the cnn`,
     `defaults of \`resolveTraining("cnn")\`. Peer: PyTorch ${fast.torch} (Debian python3-torch), \`${PEER}\`: the same layers, PyTorch's default`,
-    "initialisation (OpenMaaS: He-uniform), the same loss, optimizer, batch size and loop. Command: `npm run bench:cnn`.",
+    "initialisation (OpenMaaS: He-uniform), the same loss, optimizer, batch size and loop. Command: `npm run bench:cnn`",
+    "(`npm run bench:train` runs its speed and profile parts, `BENCH_SKIP_QUALITY=1`).",
     "",
     `Machine: ${machine()}. Load average (1, 5, 15 min) at start: ${load}; the machine is shared, so other`,
     `processes ran alongside. Whole run: ${minutes.toFixed(1)} min.`,
@@ -266,11 +263,14 @@ async function main(): Promise<void> {
     "|---:|---:|---:|---:|",
     ...fast.rows,
     "",
+    `Share of peak (OpenMaaS / PyTorch): ${shares}; samples/s x ${(FLOPS_PER_SAMPLE / 1e6).toFixed(1)} MFLOP a sample (the convolutions and matrix products,`,
+    `forward and backward; \`bench/cnn.ts\` derives it) over the cores' peak float32 rate, ${peakText()}.`,
+    "",
     "### Where an OpenMaaS training step goes",
     "",
     "The compiled training step (forward, loss, backward, Adam) of the same network, batch 64, under ONNX Runtime's profiler",
     "(`enableProfiling`; `bench/ort-profile.ts`), graph optimisation level \"all\": kernel time per step by operator type,",
-    "averaged over 50 steps after 10 warm-up steps. The ten largest at 1 thread:",
+    "averaged over 50 steps after 10 warm-up steps. The ten largest operators of each column:",
     "",
     ...ptable,
     "",
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     "",
     ...ntable,
   );
-  replaceSection("docs/benchmarks.md", "cnn", "Convolutional network: Fashion-MNIST, OpenMaaS vs PyTorch", body.join("\n"));
+  replaceSection("docs/benchmarks.md", "cnn", SECTION, body.join("\n"));
   if (good) console.log(`\ntest accuracy: OpenMaaS ${pct(good.test[0])}, PyTorch ${pct(good.test[1])}`);
   console.log(`speed ratios (threads 1, 2): ${fast.ratios.map((r) => r.toFixed(2)).join(", ")}`);
   console.log(`written to docs/benchmarks.md (${minutes.toFixed(1)} min)`);

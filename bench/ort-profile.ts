@@ -129,3 +129,29 @@ export async function profileStep(
     wallMs: wall / options.steps,
   };
 }
+
+/**
+ * Kernel ms per step by operator, one column per profile (e.g. per thread count or optimizer): the
+ * `top` largest operators of each column, the rest, the kernels' total, ONNX Runtime's `model_run`
+ * and the `session.run` call from JavaScript.
+ */
+export function stepTable(columns: readonly [label: string, profile: StepProfile][], top = 10): string[] {
+  const ops = [...new Set(columns.flatMap(([, p]) => p.ops.slice(0, top).map((o) => o.op)))];
+  const find = (p: StepProfile, op: string) => p.ops.find((x) => x.op === op);
+  const cell = (p: StepProfile, op: string) => {
+    const o = find(p, op);
+    return o ? `${o.ms.toFixed(2)} (${((100 * o.ms) / p.kernelMs).toFixed(0)}%)` : "-";
+  };
+  const calls = (op: string) => [...new Set(columns.map(([, p]) => String(find(p, op)?.calls ?? 0)))].join(" / ");
+  const rest = (p: StepProfile) => p.kernelMs - ops.reduce((s, op) => s + (find(p, op)?.ms ?? 0), 0);
+  const row = (label: string, f: (p: StepProfile) => string) => `| ${label} | | ${columns.map(([, p]) => f(p)).join(" | ")} |`;
+  return [
+    `| operator | kernels per step | ${columns.map(([label]) => `ms per step, ${label} (share)`).join(" | ")} |`,
+    `|---|---:|${columns.map(() => "---:|").join("")}`,
+    ...ops.map((op) => `| ${op} | ${calls(op)} | ${columns.map(([, p]) => cell(p, op)).join(" | ")} |`),
+    row("other operators", (p) => rest(p).toFixed(2)),
+    row("**kernels, total**", (p) => p.kernelMs.toFixed(2)),
+    row("ONNX Runtime `model_run`", (p) => p.runMs.toFixed(2)),
+    row("`session.run` from JavaScript", (p) => p.wallMs.toFixed(2)),
+  ];
+}

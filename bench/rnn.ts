@@ -1,8 +1,9 @@
 // npm run bench:rnn — the recurrent models (rnn, lstm, gru) against PyTorch in the same run: (1) forecasting
 // a noisy two-tone sine series one step ahead from 20-step windows, validation R² against the last-value
 // baseline; (2) the adding problem (Hochreiter & Schmidhuber), validation MSE against predicting 1; (3)
-// speed: LSTM training samples/s, threads 1 and 2, interleaved, and on sequences of varying length. Prints the tables and writes them to
-// docs/benchmarks.md (section "rnn").
+// speed: LSTM training samples/s, threads 1 and 2, interleaved, where a step's time goes (1 thread), and
+// on sequences of varying length. Prints the tables and writes them to docs/benchmarks.md (section "rnn")
+// and the speed part to bench/.out/results/rnn.json.
 // src/version.ts reads the package.json one level above it: the npm script copies it to bench/.out/js.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,17 +14,14 @@ import { tableFromRows } from "../src/data/table.js";
 import { Random } from "../src/engine/random.js";
 import { regressionMetrics } from "../src/models/metrics.js";
 import { trainSequences } from "../src/models/sequences.js";
-import type { ModelSpec } from "../src/models/spec.js";
-import { ModelSpecSchema, resolveTraining } from "../src/models/spec.js";
-import type { EpochReport } from "../src/models/trainer.js";
+import { resolveTraining } from "../src/models/spec.js";
 import { trainingSplit } from "../src/models/trainer.js";
-import { compareSpeed, machine, median, replaceSection } from "./report.js";
+import { stepTable } from "./ort-profile.js";
+import { int, machine, peakText, profileLine, replaceSection, speedRow, writeResult } from "./report.js";
+import type { Kind } from "./rnn-speed.js";
+import { GROUPS, LSTM_FLOPS, OUT, PEER, PYTHON, REPEATS, SPEED, SPEED_EPOCHS, SPEED_ROWS, VARYING, profile, spec, speed, varyingSpeed } from "./rnn-speed.js";
 
-const OUT = "bench/.out";
-const PYTHON = "/usr/bin/python3";
-const PEER = "bench/peers/rnn.py";
-const KINDS = ["rnn", "lstm", "gru"] as const;
-type Kind = (typeof KINDS)[number];
+const KINDS: readonly Kind[] = ["rnn", "lstm", "gru"];
 /** Threads of the quality runs on both sides. */
 const QUALITY_THREADS = Number(process.env.BENCH_QUALITY_THREADS ?? 2);
 /** Forecasting: series length, window, epochs. */
@@ -34,18 +32,10 @@ const FORECAST_EPOCHS = Number(process.env.BENCH_FORECAST_EPOCHS ?? 30);
 const ADDING_STEPS = (process.env.BENCH_ADDING_STEPS ?? "50,200").split(",").map(Number);
 const ADDING_COUNT = Number(process.env.BENCH_ADDING_COUNT ?? 5000);
 const ADDING_EPOCHS = Number(process.env.BENCH_ADDING_EPOCHS ?? 20);
-/** Speed: LSTM shape, sequences per epoch, epochs per run (the last timed), interleaved runs per setting. */
-const SPEED = { steps: 50, features: 32, hidden: 128, batch: 64 };
-const SPEED_ROWS = Number(process.env.BENCH_ROWS ?? 1280);
-const SPEED_EPOCHS = 2;
-/** Speed on sequences of varying length: lengths uniform in MIN..steps, one thread. */
-const VARYING = { steps: 100, min: 10 };
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const SECTION = "Recurrent networks: forecasting, the adding problem and speed, OpenMaaS vs PyTorch";
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
 
-const int = (x: number): string => Math.round(x).toLocaleString("en");
 const f4 = (x: number): string => x.toFixed(4);
-const spec = (kind: Kind, hidden: number): ModelSpec => ModelSpecSchema.parse({ kind, hidden: [hidden] });
 
 // ---------------------------------------------------------------- shared
 
@@ -181,67 +171,6 @@ async function adding(steps: number): Promise<{ rows: string[]; baseline: number
   return { rows, baseline, results };
 }
 
-// ---------------------------------------------------------------- speed
-
-/** Random sequences of the speed shape with a random numeric target. */
-function speedSet(rows: number): SequenceSet {
-  const rng = new Random(3);
-  const values = Float32Array.from({ length: rows * SPEED.steps * SPEED.features }, () => rng.uniform());
-  const target = Float32Array.from({ length: rows }, () => rng.uniform());
-  return { source: "random", count: rows, steps: SPEED.steps, features: SPEED.features, values, target: { kind: "numeric", values: target }, columns: [], rowLabels: Array.from({ length: rows }, (_v, i) => i + 1) };
-}
-
-/** Random sequences of VARYING.steps, lengths uniform in VARYING.min..steps (steps past a length are 0). */
-function varyingSet(rows: number): SequenceSet {
-  const { steps, min } = VARYING;
-  const rng = new Random(5);
-  const lengths = Int32Array.from({ length: rows }, () => min + rng.int(steps - min + 1));
-  const values = new Float32Array(rows * steps * SPEED.features);
-  for (let r = 0; r < rows; r++) for (let i = 0; i < lengths[r] * SPEED.features; i++) values[r * steps * SPEED.features + i] = rng.uniform();
-  const target = Float32Array.from({ length: rows }, () => rng.uniform());
-  return { source: "random", count: rows, steps, features: SPEED.features, values, lengths, target: { kind: "numeric", values: target }, columns: [], rowLabels: Array.from({ length: rows }, (_v, i) => i + 1) };
-}
-
-/** Samples/s of the last of SPEED_EPOCHS epochs (onEpoch reports); 64 extra sequences are held out so the evaluation stays short. */
-async function openmaasSpeed(set: SequenceSet, threads: number, lengthBuckets?: number): Promise<number> {
-  const validationSplit = 64 / set.count;
-  const training = resolveTraining("lstm", { epochs: SPEED_EPOCHS, earlyStopping: false, threads, batchSize: SPEED.batch, validationSplit, lengthBuckets });
-  const history: EpochReport[] = [];
-  await trainSequences(set, spec("lstm", SPEED.hidden), training, { onEpoch: (r) => history.push(r) });
-  return history[SPEED_EPOCHS - 1].samplesPerSecond;
-}
-
-function pytorchSpeed(threads: number, varying = false): { rate: number; torch: string } {
-  const shape = varying ? ["--steps", String(VARYING.steps), "--min-length", String(VARYING.min)] : ["--steps", String(SPEED.steps)];
-  const args = [PEER, "--mode", "speed", "--kind", "lstm", "--rows", String(SPEED_ROWS), ...shape, "--features", String(SPEED.features), "--hidden", String(SPEED.hidden), "--batch", String(SPEED.batch), "--epochs", String(SPEED_EPOCHS), "--threads", String(threads)];
-  const r = JSON.parse(execFileSync(PYTHON, args).toString().trim().split("\n").pop()!) as { samplesPerSecond: number[]; torch: string };
-  return { rate: r.samplesPerSecond[SPEED_EPOCHS - 1], torch: r.torch };
-}
-
-async function speed(): Promise<{ rows: string[]; ratios: number[]; torch: string }> {
-  const set = speedSet(SPEED_ROWS + 64);
-  return compareSpeed(REPEATS, (threads) => openmaasSpeed(set, threads), pytorchSpeed);
-}
-
-/** One thread, interleaved: OpenMaaS with length buckets, with one padded graph, and PyTorch on packed sequences. */
-async function varyingSpeed(): Promise<string[]> {
-  const set = varyingSet(SPEED_ROWS + 64);
-  const runs: [number[], number[], number[]] = [[], [], []];
-  for (let r = 0; r < REPEATS; r++) {
-    runs[0].push(await openmaasSpeed(set, 1));
-    runs[1].push(await openmaasSpeed(set, 1, 1));
-    runs[2].push(pytorchSpeed(1, true).rate);
-    console.log(`  varying lengths, run ${r + 1}: bucketed ${int(runs[0][r])}, one padded graph ${int(runs[1][r])}, PyTorch packed ${int(runs[2][r])} samples/s`);
-  }
-  const [bucketed, padded, packed] = runs.map(median);
-  const cell = (xs: number[]) => `${int(median(xs))} (${xs.map(int).join(", ")})`;
-  return [
-    "| OpenMaaS, length buckets (default) | OpenMaaS, one padded graph (`lengthBuckets: 1`) | PyTorch, packed sequences | buckets / padded | buckets / PyTorch |",
-    "|---:|---:|---:|---:|---:|",
-    `| ${cell(runs[0])} | ${cell(runs[1])} | ${cell(runs[2])} | ${(bucketed / padded).toFixed(2)}x | ${(bucketed / packed).toFixed(2)}x |`,
-  ];
-}
-
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -251,12 +180,19 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${load}`);
 
   const fast = SKIP.has("speed") ? undefined : (console.log(`speed: LSTM, ${SPEED_ROWS} sequences, ${SPEED_EPOCHS} epochs (the last timed), ${REPEATS} interleaved runs per setting`), await speed());
+  const profiled = fast ? (console.log("profile: 10 + 50 steps, 1 thread"), await profile()) : undefined;
+  const ptable = profiled ? stepTable([["1 thread", profiled]]) : [];
+  if (profiled) console.log(ptable.join("\n"));
   const varying = SKIP.has("varying") ? undefined : (console.log(`speed on varying lengths ${VARYING.min}..${VARYING.steps}, 1 thread`), await varyingSpeed());
   const forecast = SKIP.has("forecast") ? undefined : await forecasting();
   const add = [];
   if (!SKIP.has("adding")) for (const steps of ADDING_STEPS) add.push(await adding(steps));
   const minutes = (performance.now() - started) / 60_000;
   const torch = fast?.torch ?? forecast?.torch ?? "";
+  const speedRows = fast?.medians.map((m) => speedRow(`LSTM, ${SPEED.steps} steps, hidden ${SPEED.hidden} (batch ${SPEED.batch}, Adam)`, m.threads, m.openmaas, m.pytorch, LSTM_FLOPS)) ?? [];
+  const stepSummary = profiled ? profileLine(profiled, GROUPS, 1) : "";
+  if (fast) writeResult({ id: "rnn", section: SECTION, rows: speedRows, profile: stepSummary });
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
   const body = [
     "One recurrent layer (`rnn`: tanh; `lstm`; `gru`) read to its last step, then a dense output; mean squared error; the recurrent",
@@ -265,7 +201,7 @@ async function main(): Promise<void> {
     "`nn.RNN` / `nn.LSTM` / `nn.GRU` and `nn.Linear` with PyTorch's default initialisation, the same loss, optimizer, clipping, batch",
     "size and loop, the same training and validation rows (written by the TypeScript side), inputs normalised per feature by the",
     "training rows' mean and std as OpenMaaS normalises them; its figure is the epoch with the lowest validation MSE (the epoch OpenMaaS",
-    "keeps). Command: `npm run bench:rnn`.",
+    "keeps). Command: `npm run bench:rnn` (`npm run bench:train` runs its speed part, `BENCH_SKIP=varying,forecast,adding`).",
     "",
     `Machine: ${machine()}. Load average (1, 5, 15 min) at start: ${load}; the machine is shared, so other`,
     `processes ran alongside. Whole run: ${minutes.toFixed(1)} min.`,
@@ -314,6 +250,16 @@ async function main(): Promise<void> {
       "|---:|---:|---:|---:|",
       ...fast.rows,
       "",
+      `Share of peak (OpenMaaS / PyTorch): ${speedRows.map((r) => `${r.threads} thread${r.threads > 1 ? "s" : ""} ${pct(r.peakShare![0])} / ${pct(r.peakShare![1])}`).join(", ")};`,
+      `samples/s x ${(LSTM_FLOPS / 1e6).toFixed(1)} MFLOP a sample (the gates' and the output's matrix products, forward and backward; \`bench/rnn.ts\``,
+      `derives it) over the cores' peak float32 rate, ${peakText()}.`,
+      "",
+      "Where an OpenMaaS training step goes: the step `fit` compiles (forward, loss, backward, clipping, Adam), batch",
+      `${SPEED.batch}, 1 thread, under ONNX Runtime's profiler (\`bench/ort-profile.ts\`), kernel ms per step by operator type over 50 steps after 10`,
+      `warm-up steps. In short: ${stepSummary}.`,
+      "",
+      ...ptable,
+      "",
     );
   }
   if (varying) {
@@ -329,7 +275,7 @@ async function main(): Promise<void> {
       "",
     );
   }
-  replaceSection("docs/benchmarks.md", "rnn", "Recurrent networks: forecasting, the adding problem and speed, OpenMaaS vs PyTorch", body.join("\n").trimEnd());
+  replaceSection("docs/benchmarks.md", "rnn", SECTION, body.join("\n").trimEnd());
   if (fast) console.log(`speed ratios (threads 1, 2): ${fast.ratios.map((r) => r.toFixed(2)).join(", ")}`);
   console.log(`written to docs/benchmarks.md (${minutes.toFixed(1)} min)`);
 }

@@ -1,13 +1,22 @@
-// npm run bench:train — training throughput of an MLP 784-256-10 (ReLU, softmax cross-entropy, SGD
+// npm run bench:mlp — training throughput of an MLP 784-256-10 (ReLU, softmax cross-entropy, SGD
 // and Adam, batch 128) on synthetic data: OpenMaaS against PyTorch, same data and loop, measured in
-// the same run, for 1 and 2 threads, with the share of the cores' peak float32 rate each reaches.
-// Prints a table and writes it to docs/benchmarks.md.
+// the same run, for 1 and 2 threads, with the share of the cores' peak float32 rate each reaches,
+// and where a step's time goes (ONNX Runtime's profiler, 1 thread). Prints the tables and writes
+// them to docs/benchmarks.md (section "train-mlp") and bench/.out/results/train-mlp.json.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import ort from "onnxruntime-node";
 import { Random } from "../src/engine/random.js";
+import { compileTrainingStep } from "../src/engine/training-step.js";
 import { Model } from "../src/models/model.js";
-import { machine, median, replaceSection } from "./report.js";
+import type { Problem } from "../src/models/network.js";
+import { objective } from "../src/models/network.js";
+import { ModelSpecSchema, resolveTraining } from "../src/models/spec.js";
+import { optimizerConfig } from "../src/models/trainer.js";
+import type { StepProfile } from "./ort-profile.js";
+import { profileStep, stepTable } from "./ort-profile.js";
+import type { ResultRow } from "./report.js";
+import { denseTrainingFlops, machine, median, peakText, profileLine, replaceSection, speedRow, writeResult } from "./report.js";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 25_600);
 const COLUMNS = 784;
@@ -45,23 +54,10 @@ const steady = (rates: number[]): number => median(rates.length > 1 ? rates.slic
 type Optimizer = "sgd" | "adam";
 /** Adam's learning rate (SGD's is LR). */
 const ADAM_LR = 0.001;
-/**
- * Peak float32 rate of one core: AVX-512 (16 lanes) on two full-width FMA units (AMD Zen 5, which
- * this machine's CPU flags indicate: avx512_vp2intersect), 2 flops per FMA, at the clock `os.cpus()`
- * reports. An upper bound no program reaches; the table reports the fraction of it.
- */
-const peakFlopsPerCore = (): number => 16 * 2 * 2 * clockMHz() * 1e6;
-
-/** The CPU clock: os.cpus() (0 in some VMs), else /proc/cpuinfo's "cpu MHz". */
-function clockMHz(): number {
-  const speed = os.cpus()[0]?.speed ?? 0;
-  if (speed > 0) return speed;
-  const m = readFileSync("/proc/cpuinfo", "utf8").match(/^cpu MHz\s*:\s*([\d.]+)/m);
-  if (!m) throw new Error("cannot tell the CPU clock: os.cpus() reports 0 and /proc/cpuinfo has no 'cpu MHz'");
-  return Math.round(Number(m[1]));
-}
-/** Forward 2·(784·256 + 256·10) flops a sample, backward twice that (the input gradient of the first layer is not needed: 1x). */
-const FLOPS_PER_SAMPLE = 2 * (COLUMNS * HIDDEN + HIDDEN * CLASSES) * 3 - 2 * COLUMNS * HIDDEN;
+/** Matrix-product flops of a training step, a sample (see denseTrainingFlops). */
+const FLOPS_PER_SAMPLE = denseTrainingFlops([COLUMNS, HIDDEN, CLASSES]);
+const SECTION = "Training speed: MLP";
+const label = (optimizer: Optimizer): string => (optimizer === "sgd" ? `SGD (lr ${LR})` : `Adam (lr ${ADAM_LR})`);
 
 async function openmaas(data: ReturnType<typeof syntheticData>, threads: number, optimizer: Optimizer): Promise<number> {
   const model = await Model.fit(
@@ -87,6 +83,26 @@ function pytorch(dataPath: string, threads: number, optimizer: Optimizer): { rat
   return { rate: steady(r.samplesPerSecond), version: r.torch };
 }
 
+/** One profiled run of the step Model.fit compiles (1 thread, batches of BATCH rows). */
+async function profile(data: ReturnType<typeof syntheticData>, optimizer: Optimizer): Promise<StepProfile> {
+  const spec = ModelSpecSchema.parse({ kind: "mlp", hidden: [HIDDEN], activation: "relu" });
+  const problem: Problem = { task: "classification", features: COLUMNS, classes: CLASSES };
+  const training = resolveTraining("mlp", { optimizer, batchSize: BATCH, threads: 1 });
+  const step = compileTrainingStep((b) => objective(b, spec, problem), optimizerConfig(training));
+  const batches = Math.floor(ROWS / BATCH);
+  const batch = (i: number) => {
+    const start = (i % batches) * BATCH;
+    return {
+      features: new ort.Tensor("float32", data.features.slice(start * COLUMNS, (start + BATCH) * COLUMNS), [BATCH, COLUMNS]),
+      target: new ort.Tensor("int64", BigInt64Array.from(data.target.subarray(start, start + BATCH), (v) => BigInt(v)), [BATCH]),
+    };
+  };
+  return profileStep(step, batch, { threads: 1, steps: 200, warmup: 20, dir: `bench/.out/mlp-profile-${optimizer}` });
+}
+
+/** The step's operators: matrix products, and the rest (bias adds, ReLU and its gradient, loss, optimizer update). */
+const GROUPS = { "matrix products": ["MatMul", "Gemm", "FusedMatMul", "FusedGemm"] };
+
 async function main(): Promise<void> {
   const data = syntheticData();
   mkdirSync("bench/.out", { recursive: true });
@@ -95,9 +111,9 @@ async function main(): Promise<void> {
   writeFileSync(`${dataPath}.y`, BigInt64Array.from(data.target, (v) => BigInt(v)));
 
   const rows: string[] = [];
+  const results: ResultRow[] = [];
   let torchVersion = "";
-  const peak = peakFlopsPerCore();
-  const share = (rate: number, threads: number) => `${((100 * rate * FLOPS_PER_SAMPLE) / (peak * threads)).toFixed(1)}%`;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   for (const optimizer of ["sgd", "adam"] as const) {
     for (const threads of [1, 2]) {
       const ours: number[] = [];
@@ -112,27 +128,47 @@ async function main(): Promise<void> {
       const a = median(ours);
       const b = median(theirs);
       const int = (x: number) => Math.round(x).toLocaleString("en");
-      const row = `| ${optimizer === "sgd" ? `SGD (lr ${LR})` : `Adam (lr ${ADAM_LR})`} | ${threads} | ${int(a)} (${ours.map(int).join(", ")}) | ${int(b)} (${theirs.map(int).join(", ")}) | ${(a / b).toFixed(2)}x | ${share(a, threads)} / ${share(b, threads)} |`;
+      const result = speedRow(`MLP ${COLUMNS}-${HIDDEN}-${CLASSES}, ${optimizer === "sgd" ? "SGD" : "Adam"}`, threads, a, b, FLOPS_PER_SAMPLE);
+      results.push(result);
+      const row = `| ${label(optimizer)} | ${threads} | ${int(a)} (${ours.map(int).join(", ")}) | ${int(b)} (${theirs.map(int).join(", ")}) | ${(a / b).toFixed(2)}x | ${pct(result.peakShare![0])} / ${pct(result.peakShare![1])} |`;
       rows.push(row);
       console.log(row);
     }
   }
 
+  console.log("profile: 20 + 200 steps per optimizer, 1 thread");
+  const profiles = { sgd: await profile(data, "sgd"), adam: await profile(data, "adam") };
+  const ptable = stepTable([["SGD", profiles.sgd], ["Adam", profiles.adam]], 6);
+  console.log(ptable.join("\n"));
+  const summary = (["sgd", "adam"] as const).map((o) => `${o === "sgd" ? "SGD" : "Adam"}: ${profileLine(profiles[o], GROUPS, 1)}`).join("; ");
+  writeResult({ id: "train-mlp", section: SECTION, rows: results, profile: summary });
+
   const table = [
     `MLP ${COLUMNS}-${HIDDEN}-${CLASSES}, ReLU, softmax cross-entropy, SGD (lr ${LR}) or Adam (lr ${ADAM_LR}), batch ${BATCH}, ${ROWS.toLocaleString("en")} synthetic rows,`,
     `${EPOCHS} epochs per run (first epoch excluded as warm-up), median of ${REPEATS} interleaved runs (in brackets). Samples/s counts`,
     "training steps only (shuffle, batch gathering, forward, backward, update), the same loop on both sides.",
-    `Peer: PyTorch ${torchVersion} (Debian python3-torch), \`torch.set_num_threads\` = threads. Command: \`npm run bench:train\`.`,
+    `Peer: PyTorch ${torchVersion} (Debian python3-torch), \`torch.set_num_threads\` = threads. Command: \`npm run bench:mlp\` (or \`npm run bench:train\`).`,
     `Share of peak: samples/s x ${(FLOPS_PER_SAMPLE / 1e6).toFixed(2)} MFLOP a sample (forward and backward matrix products) over the cores' peak`,
-    `float32 rate, ${(peak / 1e9).toFixed(0)} GFLOP/s a core (AVX-512, two full-width FMA units as on AMD Zen 5, at ${clockMHz()} MHz; a bound no program reaches).`,
+    `float32 rate, ${peakText()}.`,
     "",
     `Machine: ${machine()}.`,
     "",
     "| optimizer | threads | OpenMaaS samples/s | PyTorch samples/s | OpenMaaS / PyTorch | share of peak (OpenMaaS / PyTorch) |",
     "|---|---:|---:|---:|---:|---:|",
     ...rows,
+    "",
+    "### Where an OpenMaaS training step goes",
+    "",
+    "The step `Model.fit` compiles (forward, loss, backward, update), batch 128, 1 thread, under ONNX Runtime's profiler",
+    "(`bench/ort-profile.ts`), graph optimisation level \"all\": kernel ms per step by operator type, averaged over 200 steps after 20",
+    "warm-up steps; the six largest operators of each optimizer. The time between `session.run` and the kernels' sum is ONNX",
+    "Runtime's own (scheduling, allocation) and the copies of feeds and fetches across the JavaScript boundary.",
+    "",
+    ...ptable,
+    "",
+    `In short: ${summary}.`,
   ].join("\n");
-  replaceSection("docs/benchmarks.md", "train-mlp", "Training speed: MLP", table);
+  replaceSection("docs/benchmarks.md", "train-mlp", SECTION, table);
   console.log("\nwritten to docs/benchmarks.md");
 }
 

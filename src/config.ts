@@ -60,8 +60,7 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     rateLimit: int(env.MAAS_RATE_LIMIT),
     logLevel: env.MAAS_LOG_LEVEL as Config["logLevel"] | undefined,
   };
-  const merged = Object.fromEntries(
-    Object.entries({ ...fromEnv, ...overrides }).filter(([, v]) => v !== undefined),
-  );
-  return ConfigSchema.parse(merged);
+  // An override left undefined (a flag not given) keeps the environment's value.
+  const defined = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return ConfigSchema.parse({ ...defined(fromEnv), ...defined(overrides) });
 }

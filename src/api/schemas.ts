@@ -34,6 +34,20 @@ export const DatasetSchema = z.object({
   createdAt: z.string(),
 });
 
+/** `GET /datasets/:id/rows`: a window of a table's rows, cells as written in the file (null = missing). */
+export const DatasetRowsQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+export const DatasetRowsSchema = z.object({
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  rows: z.array(z.array(z.string().nullable())),
+  offset: z.number(),
+  /** Rows in the whole dataset. */
+  total: z.number(),
+});
+
 // ---- jobs --------------------------------------------------------------------------------
 
 export const JobRequestSchema = z.object({
@@ -152,6 +166,14 @@ export const KeySchema = z.object({
 
 export const CreatedKeySchema = KeySchema.extend({ key: z.string() });
 
+/** `GET /whoami`: the calling key's identity. */
+export const WhoAmISchema = z.object({
+  keyId: z.string(),
+  tenant: z.string(),
+  scopes: z.array(ScopeSchema),
+  platformAdmin: z.boolean(),
+});
+
 export type JobRequest = z.infer<typeof JobRequestSchema>;
 export type Dataset = z.infer<typeof DatasetSchema>;
 export type Job = z.infer<typeof JobSchema>;
@@ -161,6 +183,8 @@ export type Version = z.infer<typeof VersionSchema>;
 export type PredictResponse = z.infer<typeof PredictResponseSchema>;
 export type Key = z.infer<typeof KeySchema>;
 export type CreatedKey = z.infer<typeof CreatedKeySchema>;
+export type WhoAmI = z.infer<typeof WhoAmISchema>;
+export type DatasetRows = z.infer<typeof DatasetRowsSchema>;
 
 // ---- responses without a resource schema above (used by the client SDK) -----------------------
 

@@ -1,6 +1,5 @@
 // /api/v1/datasets: upload a table (a file, streamed, or text/bytes), list, get, delete.
-import type { Dataset, Page } from "../api/schemas.js";
-import { fileBody, tableContentType } from "./files.js";
+import type { Dataset, DatasetRows, Page } from "../api/schemas.js";
 import type { Http } from "./http.js";
 import { seg } from "./http.js";
 import type { PageOptions } from "./pages.js";
@@ -26,8 +25,14 @@ export class DatasetsApi {
    * @example await client.datasets.upload("wine", { path: "wine.csv" })
    */
   async upload(name: string, source: DatasetSource, o: UploadOptions = {}): Promise<Dataset> {
-    const body = "path" in source ? await fileBody(source.path) : source.data;
-    const contentType = source.contentType ?? ("path" in source ? tableContentType(source.path) : "text/csv");
+    let body: unknown = "data" in source ? source.data : undefined;
+    let contentType = source.contentType ?? "text/csv";
+    if ("path" in source) {
+      // Loaded only for files: the rest of the client runs in browsers too (the dashboard).
+      const files = await import("./files.js");
+      body = await files.fileBody(source.path);
+      contentType = source.contentType ?? files.tableContentType(source.path);
+    }
     const headers: Record<string, string> = o.idempotencyKey ? { "idempotency-key": o.idempotencyKey } : {};
     return this.http.json<Dataset>("POST", "/api/v1/datasets", { query: { name }, body: body as RequestInit["body"], contentType, headers, signal: o.signal });
   }
@@ -45,6 +50,11 @@ export class DatasetsApi {
   /** A dataset by id or name. */
   get(idOrName: string): Promise<Dataset> {
     return this.http.json("GET", `/api/v1/datasets/${seg(idOrName)}`);
+  }
+
+  /** A window of a table's rows as written in the file (`offset` 0, `limit` 50 by default; at most 1,000). */
+  rows(idOrName: string, window: { offset?: number; limit?: number } = {}): Promise<DatasetRows> {
+    return this.http.json("GET", `/api/v1/datasets/${seg(idOrName)}/rows`, { query: { ...window } });
   }
 
   /** Deletes a dataset (a conflict while a queued or running job uses it). */

@@ -1,6 +1,6 @@
 // /api/v1/keys: API keys of the caller's tenant (an admin key is needed), or of any tenant for the
 // platform administrator.
-import type { CreatedKey, Key, KeyRequest, Page } from "../api/schemas.js";
+import type { CreatedKey, Key, KeyRequest, Page, WhoAmI } from "../api/schemas.js";
 import type { Http } from "./http.js";
 import { seg } from "./http.js";
 import type { PageOptions } from "./pages.js";
@@ -25,6 +25,11 @@ export class KeysApi {
   /** Every key of the tenant. */
   all(limit?: number): AsyncGenerator<Key> {
     return paginate((p) => this.list(p), limit);
+  }
+
+  /** The calling key's id, tenant and scopes (any valid key may ask). */
+  whoami(): Promise<WhoAmI> {
+    return this.http.json("GET", "/api/v1/whoami");
   }
 
   /** Revokes a key: requests with it are refused from now on. */

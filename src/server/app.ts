@@ -15,6 +15,7 @@ import type { PredictionPool } from "../serving/prediction-pool.js";
 import { VERSION } from "../version.js";
 import { authenticator } from "./auth.js";
 import { installErrorHandling } from "./errors.js";
+import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.js";
 import { datasetRoutes } from "./routes/datasets.js";
 import { healthRoutes } from "./routes/health.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -42,7 +43,7 @@ export interface Services {
 }
 
 /** Paths that answer without a key. */
-const PUBLIC = [/^\/v2\/health\/(live|ready)$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+const PUBLIC = [/^\/v2\/health\/(live|ready)$/, /^\/openapi\.json$/, /^\/docs(\/|$)/, ...DASHBOARD_PATHS];
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const { config } = services;
@@ -91,5 +92,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(modelRoutes(services), { prefix: "/api/v1" });
   await app.register(keyRoutes(services), { prefix: "/api/v1" });
   await app.register(v2Routes(services), { prefix: "/v2" });
+  await app.register(dashboardRoutes());
   return app;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { DatasetUploadQuerySchema, PageQuerySchema } from "../../api/schemas.js";
+import { DatasetRowsQuerySchema, DatasetUploadQuerySchema, PageQuerySchema } from "../../api/schemas.js";
 import { readTable } from "../../data/read.js";
 import { readImageZip } from "../../data/zip-images.js";
 import { inferSchema } from "../../data/schema.js";
@@ -112,6 +112,20 @@ export function datasetRoutes(s: Services) {
       const d = await s.store.getDataset(p.tenant, id);
       if (!d) throw new MaasError("not_found", `no dataset '${id}'`);
       return datasetOut(d);
+    });
+
+    app.get("/datasets/:id/rows", { schema: { tags: ["datasets"], params: IdParams, querystring: DatasetRowsQuerySchema } }, async (request) => {
+      const p = caller(request, "read");
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const { offset, limit } = request.query as z.infer<typeof DatasetRowsQuerySchema>;
+      const d = await s.store.getDataset(p.tenant, id);
+      if (!d) throw new MaasError("not_found", `no dataset '${id}'`);
+      if (d.format === "zip") throw new MaasError("bad_input", `dataset '${d.name}' holds images, not table rows`);
+      const table = await readTable(await s.blobs.localPath(d.artifact), `${d.name}.${d.format}`);
+      const end = Math.min(table.rows, offset + limit);
+      const rows: (string | null)[][] = [];
+      for (let r = offset; r < end; r++) rows.push(table.values.map((column) => column[r]));
+      return { columns: d.columns, rows, offset, total: table.rows };
     });
 
     app.delete("/datasets/:id", { schema: { tags: ["datasets"], params: IdParams } }, async (request, reply) => {

@@ -15,6 +15,11 @@ export function keyOut(k: ApiKeyRecord) {
 
 export function keyRoutes(s: Services) {
   return async (app: FastifyInstance): Promise<void> => {
+    app.get("/whoami", { schema: { tags: ["keys"] } }, async (request) => {
+      const p = request.principal!;
+      return { keyId: p.keyId, tenant: p.tenant, scopes: [...p.scopes], platformAdmin: p.platformAdmin };
+    });
+
     app.post("/keys", { schema: { tags: ["keys"], body: KeyRequestSchema } }, async (request, reply) => {
       const p = caller(request, "admin");
       const body = request.body as z.infer<typeof KeyRequestSchema>;
