@@ -137,6 +137,8 @@ export interface ResultRow {
   ratio: number;
   /** Fractions of the cores' peak float32 rate (OpenMaaS, PyTorch), or null where it means nothing. */
   peakShare: [number, number] | null;
+  /** Where this row's time goes, when it differs from the result's `profile` (e.g. per optimizer). */
+  profile?: string;
 }
 
 /** What one benchmark hands `npm run bench:train`: its rows, where the time goes, its section. */
@@ -165,11 +167,12 @@ export function speedRow(workload: string, threads: number, openmaas: number, py
 
 /**
  * A step profile in one line: each group's kernel time as a share of the step's `session.run` wall
- * time, the other kernels, and the time outside the kernels (ONNX Runtime's scheduling, the copies
- * of feeds and outputs, the call from JavaScript).
+ * time, the other kernels (`rest` names them), ONNX Runtime's time around its kernels (`model_run`
+ * less the kernels: scheduling, allocation) and the rest of the call (copies of feeds and fetches,
+ * the crossing from JavaScript).
  */
-export function profileLine(p: StepProfile, groups: Record<string, readonly string[]>, threads: number): string {
-  const share = (ms: number) => `${Math.round((100 * ms) / p.wallMs)}%`;
+export function profileLine(p: StepProfile, groups: Record<string, readonly string[]>, threads: number, rest = "other kernels"): string {
+  const share = (ms: number) => `${Math.round((100 * Math.max(0, ms)) / p.wallMs)}%`;
   let grouped = 0;
   const parts = Object.entries(groups).map(([label, ops]) => {
     const mine = p.ops.filter((o) => ops.includes(o.op));
@@ -178,6 +181,7 @@ export function profileLine(p: StepProfile, groups: Record<string, readonly stri
     return `${label} ${share(ms)} (${Math.round(mine.reduce((s, o) => s + o.calls, 0))} kernels)`;
   });
   const others = p.ops.filter((o) => !Object.values(groups).some((ops) => ops.includes(o.op)));
-  parts.push(`other ${share(p.kernelMs - grouped)} (${Math.round(others.reduce((s, o) => s + o.calls, 0))} kernels)`);
-  return `step ${p.wallMs.toFixed(2)} ms at ${threads} thread${threads > 1 ? "s" : ""}: ${parts.join(", ")}; outside the kernels ${share(Math.max(0, p.wallMs - p.kernelMs))}`;
+  parts.push(`${rest} ${share(p.kernelMs - grouped)} (${Math.round(others.reduce((s, o) => s + o.calls, 0))} kernels)`);
+  parts.push(`ONNX Runtime around its kernels ${share(p.runMs - p.kernelMs)}`, `copies and the call from JavaScript ${share(p.wallMs - p.runMs)}`);
+  return `step ${p.wallMs.toFixed(2)} ms at ${threads} thread${threads > 1 ? "s" : ""}: ${parts.join(", ")}`;
 }

@@ -23,7 +23,7 @@ const JS = "bench/.out/js/bench";
 const GOAL = 1.0;
 const DOC = "docs/benchmarks.md";
 
-/** Runs one benchmark to completion, its output on ours; true when it succeeded. */
+/** Runs one benchmark to completion, its output on ours; true when it succeeded. The child inherits our environment. */
 function run(bench: (typeof BENCHES)[number]): boolean {
   rmSync(`${RESULTS_DIR}/${bench.id}.json`, { force: true });
   const pass = process.env.BENCH_REPEATS ? { BENCH_REPEATS: process.env.BENCH_REPEATS } : {};
@@ -48,7 +48,8 @@ function rowsOf(result: BenchResult): string[] {
   const link = `[${result.section.replace(/`/g, "")}](#${anchor(result.section)})`;
   return result.rows.map((r, i) => {
     const share = r.peakShare ? `${pct(r.peakShare[0])} / ${pct(r.peakShare[1])}` : "–";
-    const where = i === 0 ? `${result.profile} (${link})` : "〃";
+    const profile = r.profile ?? (i === 0 ? result.profile : undefined);
+    const where = profile ? `${profile} (${link})` : "〃";
     return `| ${r.workload} | ${r.threads} | ${value(r.openmaas, r.unit)} | ${value(r.pytorch, r.unit)} | ${r.ratio.toFixed(2)}x | ${r.ratio >= GOAL ? "✓" : "✗"} | ${share} | ${where} |`;
   });
 }
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
   const rows = results.flatMap(rowsOf);
   const met = results.flatMap((r) => r.rows).filter((r) => r.ratio >= GOAL).length;
   const total = results.flatMap((r) => r.rows).length;
-  const repeats = process.env.BENCH_REPEATS ? `BENCH_REPEATS=${process.env.BENCH_REPEATS} ` : "";
+  // The children inherit the environment: name the BENCH_ settings that shaped this run.
+  const settings = Object.entries(process.env).filter(([k]) => k.startsWith("BENCH_")).map(([k, v]) => `${k}=${v} `).join("");
   const body = [
     `Issue 8's goals: OpenMaaS / PyTorch >= ${GOAL.toFixed(1)}x for every workload at 1 and 2 threads. Training samples/s (the MLP, the CNN,`,
     "the LSTM; higher is better) or whole-process seconds (`maas train`; lower is better), medians of interleaved runs; the",
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
     `Goals met: ${met} of ${total}.${failed.length > 0 ? ` Failed to run: ${failed.join(", ")}.` : ""}`,
     "",
     `Machine: ${machine()}. Load average (1, 5, 15 min) at start: ${load}; the machine is shared, so other processes ran`,
-    `alongside. Command: \`npm run build && ${repeats}npm run bench:train\` (the end-to-end benchmark runs the built \`maas\`). Whole run: ${minutes.toFixed(1)} min.`,
+    `alongside. Command: \`npm run build && ${settings}npm run bench:train\` (the end-to-end benchmark runs the built \`maas\`). Whole run: ${minutes.toFixed(1)} min.`,
   ].join("\n");
   replaceSection(DOC, "train", "Training speed against PyTorch: summary", body, { first: true });
   console.log(`\n${rows.join("\n")}\n\nwritten to ${DOC} (${minutes.toFixed(1)} min)`);

@@ -109,10 +109,44 @@ describe("bad input: the right 4xx with {error:{code,message}}", () => {
   });
 });
 
+describe("what the dashboard reads", () => {
+  test("GET /datasets/:id/rows: a window of the cells as written, and the total", async () => {
+    const r = await call("GET", `/api/v1/datasets/${dsA}/rows?offset=2&limit=3`, keyA);
+    expect(r.status).toBe(200);
+    const lines = csv(120).trim().split("\n").slice(1).map((l) => l.split(","));
+    expect(r.body).toEqual({ columns: [{ name: "a", type: "numeric" }, { name: "b", type: "numeric" }, { name: "label", type: "categorical" }], rows: lines.slice(2, 5), offset: 2, total: 120 });
+    expect(((await call("GET", "/api/v1/datasets/toy/rows?offset=119", keyA)).body.rows as unknown[]).length).toBe(1);
+    const bad = await call("GET", "/api/v1/datasets/toy/rows?limit=5000", keyA);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toMatch(/limit/);
+  });
+
+  test("GET /whoami: the key's tenant and scopes", async () => {
+    expect((await call("GET", "/api/v1/whoami", keyA)).body).toEqual({ keyId: expect.any(String), tenant: "tenant-a", scopes: ["write", "predict"], platformAdmin: false });
+    expect((await call("GET", "/api/v1/whoami", undefined)).status).toBe(401);
+  });
+
+  test("the dashboard's files answer without a key, under a same-origin Content-Security-Policy", async () => {
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<div id="app">');
+    expect(page.headers.get("content-security-policy")).toMatch(/default-src 'self'/);
+    const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)![1];
+    const js = await fetch(`${url}${asset}`);
+    expect([js.status, js.headers.get("cache-control")]).toEqual([200, "public, max-age=31536000, immutable"]);
+    // Everything else still needs a key.
+    expect((await fetch(`${url}/api/v1/models`)).status).toBe(401);
+    expect((await fetch(`${url}/assets/../package.json`)).status).not.toBe(200);
+  });
+});
+
 describe("isolation: another tenant's key sees nothing", () => {
   test("every route answers 404 (or 403) to tenant B for tenant A's resources", async () => {
     const routes: [string, string, unknown?][] = [
       ["GET", `/api/v1/datasets/${dsA}`],
+      ["GET", `/api/v1/datasets/${dsA}/rows`],
+      ["GET", "/api/v1/datasets/toy/rows"],
       ["DELETE", `/api/v1/datasets/${dsA}`],
       ["GET", `/api/v1/jobs/${jobA}`],
       ["GET", `/api/v1/jobs/${jobA}/events`],
