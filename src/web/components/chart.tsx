@@ -10,6 +10,9 @@ export interface Series {
   points?: boolean;
 }
 
+/** An axis value in at most 3 significant digits, in exponent form when tiny or huge (log axes reach 1e-5). */
+const tick = (v: number): string => (v === 0 || (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5) ? String(Number(v.toPrecision(3))) : v.toExponential(0));
+
 /** Colours that keep 3:1 contrast on white and stay apart for the common colour-vision deficiencies. */
 const COLOURS = ["#1f77b4", "#d55e00", "#009e73", "#cc79a7", "#0072b2", "#e69f00"];
 
@@ -38,7 +41,7 @@ export function Chart({ title, x, xLabel, yLabel, series, height = 260, logY = f
       width: Math.max(240, el.clientWidth),
       height,
       scales: { x: { time: false }, y: logY ? { distr: 3 } : {} },
-      axes: [{ label: xLabel }, { label: yLabel }],
+      axes: [{ label: xLabel }, { label: yLabel, values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? "" : tick(v))) }],
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
       series: [
@@ -72,7 +75,9 @@ export function Chart({ title, x, xLabel, yLabel, series, height = 260, logY = f
     <figure class="chart">
       <figcaption>{title}</figcaption>
       <div ref={box} role="img" aria-label={`${title}: ${series.map((s) => s.label).join(", ")} against ${xLabel}`} />
-      <table class="visually-hidden">
+      {/* Wrapped: a table does not shrink below its contents, so hiding the table itself would still widen the page. */}
+      <div class="visually-hidden">
+      <table>
         <caption>{title}</caption>
         <thead>
           <tr>
@@ -95,6 +100,7 @@ export function Chart({ title, x, xLabel, yLabel, series, height = 260, logY = f
           ))}
         </tbody>
       </table>
+      </div>
     </figure>
   );
 }

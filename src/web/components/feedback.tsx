@@ -49,3 +49,11 @@ export function duration(from: string | null | undefined, to?: string | null): s
 export function num(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? "–" : Number(x.toPrecision(4)).toString();
 }
+
+/** A byte count for people: "532 bytes", "4.2 KB", "1.3 MB". */
+export function size(bytes: number): string {
+  const units = ["bytes", "KB", "MB", "GB"];
+  let i = 0;
+  for (; bytes >= 1000 && i < units.length - 1; i++) bytes /= 1000;
+  return `${i === 0 ? bytes : bytes.toFixed(1)} ${units[i]}`;
+}

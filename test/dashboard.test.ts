@@ -1,0 +1,207 @@
+// The dashboard end to end: Debian's Chromium (driven by playwright-core) against a real server.
+// A person signs in, uploads a CSV, trains an MLP and watches its curve grow, promotes the model,
+// asks the playground, trains a regression on a sample and sees its fit; a revoked key is sent back
+// to sign-in. Every page passes axe-core without serious or critical violations, no request leaves
+// the server's origin, and each page is saved as a screenshot in .ci/out/screenshots/.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { loadConfig } from "../src/config.js";
+import type { Platform } from "../src/server/platform.js";
+import { startPlatform } from "../src/server/platform.js";
+import { WEB_ROOT } from "../src/server/routes/dashboard.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ADMIN = "dashboard-test-admin-key-0123456789";
+const SHOTS = join(import.meta.dirname, "../.ci/out/screenshots");
+const home = mkdtempSync(join(tmpdir(), "maas-dashboard-"));
+let platform: Platform;
+let browser: Browser;
+let page: Page;
+/** Requests to anywhere but the server, and errors the page logged. */
+const foreign: string[] = [];
+const pageErrors: string[] = [];
+
+/** Two interleaved half circles, labelled by moon, with noise (3,000 rows: an epoch takes a while at batch 4). */
+function moonsCsv(rows: number): string {
+  const lines = ["x1,x2,moon"];
+  for (let i = 0; i < rows; i++) {
+    const t = Math.PI * ((i * 0.618034) % 1);
+    const upper = i % 2 === 0;
+    // Uniform in [-0.3, 0.3] from a hash of (i, k): enough overlap that the moons are not separable.
+    const noise = (k: number) => 0.6 * ((Math.abs(Math.sin(i * 12.9898 + k * 78.233) * 43758.5453) % 1) - 0.5);
+    const x = upper ? Math.cos(t) : 1 - Math.cos(t);
+    const y = upper ? Math.sin(t) : 0.5 - Math.sin(t);
+    lines.push(`${(x + noise(1)).toFixed(4)},${(y + noise(2)).toFixed(4)},${upper ? "upper" : "lower"}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** axe-core's serious and critical violations on the current page, as "rule: target" lines. */
+async function accessibilityProblems(): Promise<string[]> {
+  const source = readFileSync(join(import.meta.dirname, "../node_modules/axe-core/axe.min.js"), "utf8");
+  // Evaluated through the debugging protocol, which the page's Content-Security-Policy does not govern.
+  await page.evaluate(source);
+  // A string, run in the page (whose globals this file's Node types do not know).
+  const violations = (await page.evaluate(
+    "axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) })))",
+  )) as { id: string; impact: string; targets: string[] }[];
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.targets.join(", ")}`);
+}
+
+/** Checks the page with axe and saves its screenshot (the whole page) as NAME.png. */
+async function visit(name: string): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  expect(await accessibilityProblems(), `accessibility of ${name}`).toEqual([]);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(key: string): Promise<void> {
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("navigation", { name: "Main" }).waitFor();
+}
+
+/** The number of points the chart captioned `title` shows (the rows of its text alternative). */
+const points = (title: string | RegExp) => page.locator("figure.chart", { has: page.getByText(title, { exact: true }) }).locator(".visually-hidden tbody tr").count();
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  if (!existsSync(join(WEB_ROOT, "index.html"))) throw new Error(`${WEB_ROOT} is missing: npm run build`);
+  mkdirSync(SHOTS, { recursive: true });
+  platform = await startPlatform(loadConfig({ port: 0, home, adminKey: ADMIN, logLevel: "silent", predictWorkers: 1 }));
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const origin = new URL(platform.url).origin;
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") foreign.push(r.url());
+  });
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("console", (m) => {
+    // A refused key is the revocation test's point; the browser logs its 401 as an error.
+    if (m.type() === "error" && !/status of 401/.test(m.text())) pageErrors.push(m.text());
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await platform?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+test("sign in, upload, train with a live curve, promote, predict", async () => {
+  await page.goto(platform.url);
+  await page.getByRole("heading", { name: "Sign in to OpenMaaS" }).waitFor();
+  await visit("01-sign-in");
+  await signIn(ADMIN);
+  await page.getByText("No datasets yet").waitFor();
+  await visit("02-datasets-empty");
+
+  // Upload: the file picker, then the name the file suggests.
+  await page.getByLabel("Or choose a file").setInputFiles({ name: "moons.csv", mimeType: "text/csv", buffer: Buffer.from(moonsCsv(3000)) });
+  await expect.poll(() => page.getByLabel("Dataset name").inputValue()).toBe("moons");
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("heading", { name: "moons", level: 1 }).waitFor();
+  await expect.poll(() => page.locator("table").filter({ hasText: "upper" }).count()).toBeGreaterThan(0);
+  await visit("03-dataset");
+
+  // Train: an MLP slow enough (batch 4, 40 epochs) that its curve is seen growing.
+  await page.getByLabel("Column to predict").selectOption("moon");
+  await page.getByRole("button", { name: "Train a model…" }).click();
+  await page.getByRole("heading", { name: "Train a model" }).waitFor();
+  await page.getByLabel("Kind").selectOption("mlp");
+  await page.getByLabel("Hidden layer widths").fill("64, 64");
+  await page.getByLabel("Epochs", { exact: true }).fill("40");
+  await page.getByLabel("Batch size").fill("4");
+  await page.getByText("Advanced settings").click();
+  await page.getByLabel("Early stopping").uncheck();
+  await visit("04-train");
+  await page.getByRole("button", { name: "Start training" }).click();
+  await page.getByRole("heading", { name: "Training moons" }).waitFor();
+
+  // The loss curve gains points while the job runs.
+  await expect.poll(() => points("Loss per epoch"), { timeout: 60_000 }).toBeGreaterThan(0);
+  const early = await points("Loss per epoch");
+  await expect.poll(() => points("Loss per epoch"), { timeout: 60_000 }).toBeGreaterThan(early);
+  expect(await page.getByText("running").count()).toBeGreaterThan(0);
+  await page.screenshot({ path: join(SHOTS, "05-job-training.png"), fullPage: true });
+  const done = page.getByRole("link", { name: "Open model moons v1" });
+  await done.waitFor({ timeout: 120_000 });
+  expect(await points("Loss per epoch")).toBe(40);
+  await visit("05-job-done");
+
+  await page.goto(`${platform.url}/#/jobs`);
+  await page.getByRole("link", { name: "moons" }).first().waitFor();
+  await visit("06-jobs");
+
+  // Promote version 1 to production; the versions table then names the alias.
+  await page.goto(`${platform.url}/#/models/moons`);
+  await page.getByRole("button", { name: "Promote to production v1" }).click();
+  await page.getByRole("button", { name: "Remove alias production from v1" }).waitFor();
+  await page.locator("table", { hasText: "upper" }).first().waitFor(); // the confusion matrix
+  await visit("07-model");
+
+  // The playground answers a point deep in the upper moon.
+  await page.goto(`${platform.url}/#/playground/moons`);
+  await page.getByLabel(/^x1/).fill("0");
+  await page.getByLabel(/^x2/).fill("0.9");
+  await page.getByRole("button", { name: "Predict" }).click();
+  await expect.poll(() => page.locator(".prediction-value").textContent()).toBe("upper");
+  await page.getByText("Probability of each class").waitFor();
+  await visit("08-playground");
+
+  expect(foreign).toEqual([]);
+  expect(pageErrors).toEqual([]);
+}, 300_000);
+
+test("a regression on a sample: the playground draws the data and the fitted line", async () => {
+  await page.goto(`${platform.url}/#/datasets`);
+  await page.getByRole("heading", { name: "Datasets", exact: true }).waitFor();
+  // The samples are offered to a tenant with no datasets only: this one has moons, so upload the file.
+  const sample = await (await fetch(`${platform.url}/samples/linear-regression.csv`)).text();
+  expect(sample.split("\n")[0]).toBe("x,y");
+  await page.getByLabel("Or choose a file").setInputFiles({ name: "line.csv", mimeType: "text/csv", buffer: Buffer.from(sample) });
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("heading", { name: "line", level: 1 }).waitFor();
+  await page.getByLabel("Column to predict").selectOption("y");
+  await page.getByRole("button", { name: "Train a model…" }).click();
+  await page.getByLabel("Kind").selectOption("linear");
+  await page.getByRole("button", { name: "Start training" }).click();
+  await page.getByRole("link", { name: "Open model line v1" }).waitFor({ timeout: 60_000 });
+  await page.goto(`${platform.url}/#/playground/line`);
+  await expect.poll(() => points(/^y against x/)).toBeGreaterThan(100); // 100 rows and 50 points of the line
+  await visit("09-playground-regression");
+  expect(foreign).toEqual([]);
+  expect(pageErrors).toEqual([]);
+}, 120_000);
+
+test("API keys: create one (shown once); once revoked, its holder is sent back to sign-in", async () => {
+  await page.goto(`${platform.url}/#/keys`);
+  await page.getByLabel("Name").fill("viewer");
+  await page.getByLabel(/^read/).check();
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = (await page.locator(".keys-value").textContent())!;
+  expect(secret).toMatch(/^maas_/);
+  await page.getByRole("cell", { name: "viewer", exact: true }).waitFor();
+  await visit("10-keys");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(secret);
+  await page.getByRole("link", { name: "moons" }).waitFor();
+  expect(await page.getByRole("link", { name: "API keys" }).count()).toBe(0); // not an admin
+
+  // The administrator revokes the key; the next request the page makes is refused.
+  const keys = (await (await fetch(`${platform.url}/api/v1/keys`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { items: { id: string; name: string }[] };
+  const id = keys.items.find((k) => k.name === "viewer")!.id;
+  expect((await fetch(`${platform.url}/api/v1/keys/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(204);
+  await page.getByRole("link", { name: "Models" }).click();
+  await page.getByRole("heading", { name: "Sign in to OpenMaaS" }).waitFor();
+  await page.getByText(/You were signed out: this API key was revoked/).waitFor();
+  expect(await page.evaluate("sessionStorage.length")).toBe(0);
+  expect(foreign).toEqual([]);
+  expect(pageErrors).toEqual([]);
+}, 120_000);
