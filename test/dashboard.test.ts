@@ -6,10 +6,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { zipSync } from "fflate";
 import type { Browser, Page } from "playwright-core";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { loadConfig } from "../src/config.js";
+import { png } from "../src/data/image-fixtures.js";
+import { Random } from "../src/engine/random.js";
 import type { Platform } from "../src/server/platform.js";
 import { startPlatform } from "../src/server/platform.js";
 import { WEB_ROOT } from "../src/server/routes/dashboard.js";
@@ -38,6 +41,16 @@ function moonsCsv(rows: number): string {
     lines.push(`${(x + noise(1)).toFixed(4)},${(y + noise(2)).toFixed(4)},${upper ? "upper" : "lower"}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** A 12x12 grey image of horizontal or vertical stripes at a random phase, with noise. */
+function stripes(vertical: boolean, rng: Random): Buffer {
+  const phase = rng.int(3);
+  const pixels = Array.from({ length: 144 }, (_v, i) => {
+    const on = ((vertical ? i % 12 : Math.floor(i / 12)) + phase) % 3 === 0;
+    return Math.max(0, Math.min(255, (on ? 200 : 40) + Math.round(30 * rng.normal())));
+  });
+  return png(12, 12, 1, pixels);
 }
 
 /** axe-core's serious and critical violations on the current page, as "rule: target" lines. */
@@ -178,6 +191,56 @@ test("a regression on a sample: the playground draws the data and the fitted lin
   expect(foreign).toEqual([]);
   expect(pageErrors).toEqual([]);
 }, 120_000);
+
+test("an image model: a zip of class folders trains a cnn; the playground answers an uploaded image and a drawing", async () => {
+  const rng = new Random(3);
+  const entries: Record<string, Uint8Array> = {};
+  for (let i = 0; i < 40; i++) {
+    entries[`horizontal/${i}.png`] = stripes(false, rng);
+    entries[`vertical/${i}.png`] = stripes(true, rng);
+  }
+  await page.goto(`${platform.url}/#/datasets`);
+  await page.getByLabel("Or choose a file").setInputFiles({ name: "stripes.zip", mimeType: "application/zip", buffer: Buffer.from(zipSync(entries)) });
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("heading", { name: "stripes", level: 1 }).waitFor();
+  await page.getByRole("button", { name: "Train a model…" }).click();
+  await expect.poll(() => page.getByLabel("Kind").inputValue()).toBe("cnn");
+  await page.getByLabel("Epochs", { exact: true }).fill("8");
+  await page.getByLabel("Batch size").fill("16");
+  await page.getByRole("button", { name: "Start training" }).click();
+  await page.getByRole("link", { name: "Open model stripes v1" }).waitFor({ timeout: 120_000 });
+
+  await page.goto(`${platform.url}/#/playground/stripes`);
+  await page.getByLabel("Upload a PNG or JPEG image").setInputFiles({ name: "v.png", mimeType: "image/png", buffer: stripes(true, rng) });
+  await expect.poll(() => page.locator(".prediction-value").textContent()).toBe("vertical");
+  await page.getByText("Probability of each class").waitFor();
+  // A drawing, on a fresh page: one stroke down the pad, sent as a PNG; any class may come back, but one must.
+  await page.reload();
+  const pad = (await page.locator("canvas").boundingBox())!;
+  await page.mouse.move(pad.x + pad.width / 2, pad.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height - 10, { steps: 10 });
+  await page.mouse.up();
+  await page.getByRole("button", { name: /^Predict/ }).click();
+  await expect.poll(() => page.locator(".prediction-value").textContent()).toMatch(/^(horizontal|vertical)$/);
+  await visit("11-playground-image");
+  expect(foreign).toEqual([]);
+  expect(pageErrors).toEqual([]);
+}, 180_000);
+
+test("a running job is cancelled from its page", async () => {
+  await page.goto(`${platform.url}/#/train?dataset=moons&target=moon`);
+  await page.getByLabel("Kind").selectOption("mlp");
+  await page.getByLabel("Model name").fill("endless");
+  await page.getByLabel("Epochs", { exact: true }).fill("10000");
+  await page.getByLabel("Batch size").fill("1");
+  await page.getByRole("button", { name: "Start training" }).click();
+  await page.getByRole("heading", { name: "Training endless" }).waitFor();
+  await page.getByRole("button", { name: "Cancel job" }).click();
+  await page.getByText("cancelled", { exact: true }).waitFor({ timeout: 30_000 });
+  expect(await page.getByRole("button", { name: "Cancel job" }).count()).toBe(0);
+  expect(pageErrors).toEqual([]);
+}, 60_000);
 
 test("API keys: create one (shown once); once revoked, its holder is sent back to sign-in", async () => {
   await page.goto(`${platform.url}/#/keys`);
