@@ -197,3 +197,19 @@ export function decodeModelInfo(bytes: Uint8Array): ModelInfo {
     metadata: Object.fromEntries((m.metadataProps ?? []).map((p) => [p.key ?? "", p.value ?? ""])),
   };
 }
+
+/** The float32 initializers of a model by name (others are skipped): what a file's weights are. */
+export function decodeFloatInitializers(bytes: Uint8Array): Map<string, Tensor> {
+  const m = onnx.ModelProto.decode(bytes);
+  const out = new Map<string, Tensor>();
+  for (const t of m.graph?.initializer ?? []) {
+    if (t.dataType !== onnxTypeCode("float32") || !t.name) continue;
+    const dims = (t.dims ?? []).map(Number);
+    const raw = t.rawData;
+    // Copied into a buffer of their own: the decoded bytes are a view into the whole file (in Node,
+    // a Buffer whose slice() does not copy), at an offset that need not be a multiple of 4.
+    const data = raw && raw.length > 0 ? new Float32Array(new Uint8Array(raw).buffer) : Float32Array.from(t.floatData ?? []);
+    out.set(t.name, { dtype: "float32", dims, data });
+  }
+  return out;
+}

@@ -18,9 +18,21 @@ export const FeatureSchema = z.object({
   ]),
 });
 
+/** A recommender's interface (its model file's graph: `user`, `k`, `exclude` -> `items`, `scores`). */
+export const RecommenderCardSchema = z.object({
+  kind: z.enum(["mf", "bpr", "popularity"]),
+  /** explicit: scores are predicted ratings; implicit: scores only rank. */
+  feedback: z.enum(["explicit", "implicit"]),
+  users: z.number().int(),
+  items: z.number().int(),
+  factors: z.number().int(),
+  columns: z.object({ user: z.string(), item: z.string(), rating: z.string().optional(), timestamp: z.string().optional() }),
+  scale: z.tuple([z.number(), z.number()]).optional(),
+});
+
 export const ModelCardSchema = z.object({
-  task: z.enum(["regression", "classification"]),
-  /** The column the model predicts. */
+  task: z.enum(["regression", "classification", "recommendation"]),
+  /** The column the model predicts (recommenders: the rating column, or the item column for implicit feedback). */
   target: z.string(),
   features: z.array(FeatureSchema),
   /** Class labels, in the order of the `probabilities` columns. */
@@ -47,6 +59,8 @@ export const ModelCardSchema = z.object({
       window: z.object({ column: z.string(), window: z.number().int(), horizon: z.number().int(), features: z.array(z.string()) }).optional(),
     })
     .optional(),
+  /** Recommenders: their kind, size and columns. */
+  recommender: RecommenderCardSchema.optional(),
   spec: z.object({ model: ModelSpecSchema, training: TrainingSpecSchema }),
   /** Validation metrics of the kept epoch (training metrics when nothing was held out). */
   metrics: z.record(z.string(), z.number()),
@@ -87,7 +101,7 @@ export function fitRecord(result: Pick<FitResult, "history" | "bestEpoch" | "buc
 }
 export type Feature = z.infer<typeof FeatureSchema>;
 
-const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "sequence", "spec", "metrics", "dataset", "training", "version"] as const;
+const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "sequence", "recommender", "spec", "metrics", "dataset", "training", "version"] as const;
 
 /** The card as `metadata_props`: `openmaas.<field>` -> JSON. */
 export function cardMetadata(card: ModelCard): Record<string, string> {

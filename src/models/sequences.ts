@@ -18,6 +18,7 @@ import { cardMetadata, fitRecord } from "./card.js";
 import type { Problem } from "./network.js";
 import { LENGTHS_INPUT, inferenceGraph } from "./network.js";
 import type { ModelSpec, TabularSpec, Task, TrainingSpec } from "./spec.js";
+import { targetOf } from "./spec.js";
 import type { EpochReport, FitOptions } from "./trainer.js";
 import { fit, trainingSplit } from "./trainer.js";
 
@@ -144,7 +145,8 @@ export function tableSequences(table: RawTable, target: string, windows: { windo
 
 /** Trains a sequence model on a table, as `maas train` and training jobs do. */
 export function trainSequenceTable(table: RawTable, spec: TabularSpec, options: FitOptions & { runtime?: Runtime } = {}): Promise<SequenceResult> {
-  const set = tableSequences(table, spec.target, spec.windows, { withTarget: true, ignore: spec.columns.ignore, ...(spec.task ? { task: spec.task } : {}) });
-  const window = spec.windows ? { column: spec.target, window: spec.windows.window, horizon: spec.windows.horizon, features: [] } : undefined;
-  return trainSequences(set, spec.model, spec.training, { ...options, target: spec.target, ...(spec.task ? { task: spec.task } : {}), ...(window ? { window } : {}) });
+  const target = targetOf(spec);
+  const set = tableSequences(table, target, spec.windows, { withTarget: true, ignore: spec.columns.ignore, ...(spec.task ? { task: spec.task } : {}) });
+  const window = spec.windows ? { column: target, window: spec.windows.window, horizon: spec.windows.horizon, features: [] } : undefined;
+  return trainSequences(set, spec.model, spec.training, { ...options, target, ...(spec.task ? { task: spec.task } : {}), ...(window ? { window } : {}) });
 }

@@ -31,9 +31,11 @@ export type Layer = z.infer<typeof LayerSchema>;
 export const ModelSpecSchema = z.object({
   /**
    * linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn:
-   * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences.
+   * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences; recommenders
+   * on (user, item) interactions: mf (biased matrix factorisation of ratings), bpr (implicit
+   * feedback, Bayesian personalised ranking), popularity (the baseline: most interacted-with first).
    */
-  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru"]),
+  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "mf", "bpr", "popularity"]),
   /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
   layers: z.array(LayerSchema).optional(),
   /** Hidden layer widths (mlp), or the widths of stacked recurrent layers (rnn, lstm, gru). */
@@ -44,6 +46,30 @@ export const ModelSpecSchema = z.object({
   activation: ActivationSchema.default("relu"),
   /** Dropout rate after each hidden layer while training (mlp only). */
   dropout: z.number().min(0).lt(1).default(0),
+  /** Latent factors per user and item (mf, bpr). */
+  factors: z.number().int().positive().max(1024).default(32),
+  /** L2 penalty on the factors and biases of each example's user and item (mf, bpr). */
+  reg: z.number().min(0).default(0.05),
+});
+
+/** The recommender kinds: they learn from (user, item) interactions instead of feature columns. */
+export const RECOMMENDER_KINDS = ["mf", "bpr", "popularity"] as const;
+export type RecommenderKind = (typeof RECOMMENDER_KINDS)[number];
+
+export function isRecommenderKind(kind: string): kind is RecommenderKind {
+  return (RECOMMENDER_KINDS as readonly string[]).includes(kind);
+}
+
+/** Which columns of an interaction table say who interacted with what, and when. */
+export const InteractionsSpecSchema = z.object({
+  user: z.string().min(1).default("user"),
+  item: z.string().min(1).default("item"),
+  /** Orders a user's interactions (leave-last-out evaluation; the latest of a duplicate pair wins). */
+  timestamp: z.string().min(1).optional(),
+  /** The rating scale [min, max]: a rating outside it is an error (mf). */
+  scale: z.tuple([z.number(), z.number()]).optional(),
+  /** A (user, item) pair seen twice: keep the latest rating (default), their mean, or sum them (implicit counts). */
+  duplicates: z.enum(["last", "mean", "sum"]).default("last"),
 });
 
 /** lbfgs: full-batch L-BFGS (no mini-batches, learning rate or schedule), the default for linear and logistic models. */
@@ -103,6 +129,11 @@ export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecI
   // batches of 64, 10% held out (measured on Fashion-MNIST, 5 epochs: 91.6% test accuracy, against
   // 90.3% for a constant 0.001 with 20% held out).
   if (kind === "cnn") return { lr: 0.002, batchSize: 64, epochs: 10, schedule: { kind: "cosine" }, validationSplit: 0.1, earlyStopping: { patience: 3 } };
+  // Matrix factorisation: per-rating SGD steps summed over batches of 256 (measured on planted
+  // ratings, 2,000 x 1,000, 5% observed: SGD at 0.02 reaches Adam's validation RMSE in half the time).
+  if (kind === "mf") return { optimizer: "sgd", lr: 0.02, batchSize: 256, epochs: 50, validationSplit: 0.1, earlyStopping: { patience: 5 } };
+  if (kind === "bpr") return { optimizer: "adam", lr: 0.01, batchSize: 256, epochs: 30, validationSplit: 0.1, earlyStopping: { patience: 5 } };
+  if (kind === "popularity") return { epochs: 1, validationSplit: 0.1, earlyStopping: false };
   return {};
 }
 
@@ -134,8 +165,8 @@ export const ColumnsSpecSchema = z.object({
 /** Training a model on a table: the JSON `maas train --spec` reads and the service's jobs take. */
 export const TabularSpecSchema = z
   .object({
-    /** The column to predict. */
-    target: z.string().min(1),
+    /** The column to predict; for recommenders, the rating column (mf), absent for implicit feedback. */
+    target: z.string().min(1).optional(),
     /** Inferred when omitted: linear -> regression, logistic -> classification, else from the target column. */
     task: z.enum(["regression", "classification"]).optional(),
     model: ModelSpecSchema,
@@ -144,8 +175,18 @@ export const TabularSpecSchema = z
     columns: ColumnsSpecSchema.default({ ignore: [], categorical: [], numeric: [] }),
     /** Sequence models: cut the target column, a series, into windows of `window` rows whose target lies `horizon` rows after. */
     windows: z.object({ window: z.number().int().positive(), horizon: z.number().int().positive().default(1) }).optional(),
+    /** Recommenders: the user, item (and time) columns. */
+    interactions: InteractionsSpecSchema.optional(),
   })
   .transform((s, ctx) => {
+    if (!isRecommenderKind(s.model.kind) && s.target === undefined) {
+      ctx.addIssue({ code: "custom", message: "target is required: the column to predict", path: ["target"] });
+      return z.NEVER;
+    }
+    if (s.model.kind === "mf" && s.target === undefined) {
+      ctx.addIssue({ code: "custom", message: "mf learns from ratings: name the rating column as the target", path: ["target"] });
+      return z.NEVER;
+    }
     const training = TrainingSpecSchema.safeParse({ ...trainingDefaults(s.model.kind), ...s.training });
     if (!training.success) {
       for (const issue of training.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: ["training", ...issue.path] });
@@ -156,3 +197,9 @@ export const TabularSpecSchema = z
 
 export type TabularSpec = z.infer<typeof TabularSpecSchema>;
 export type TabularSpecInput = z.input<typeof TabularSpecSchema>;
+
+/** The spec's target column, which every model but an implicit-feedback recommender has (the schema ensures it). */
+export function targetOf(spec: Pick<TabularSpec, "target" | "model">): string {
+  if (spec.target === undefined) throw new Error(`a ${spec.model.kind} model has no target column`);
+  return spec.target;
+}

@@ -17,6 +17,7 @@ import type { Problem } from "./network.js";
 import { inferenceGraph } from "./network.js";
 import { encodeTable, preprocess } from "./preprocess.js";
 import type { Task, TabularSpec } from "./spec.js";
+import { targetOf } from "./spec.js";
 import type { EpochReport, FitOptions } from "./trainer.js";
 import { fit, trainingSplit } from "./trainer.js";
 
@@ -63,15 +64,16 @@ export function tableFingerprint(table: RawTable): string {
 export async function trainTable(table: RawTable, spec: TabularSpec, options: FitOptions & { runtime?: Runtime } = {}): Promise<TabularResult> {
   const runtime = options.runtime ?? defaultRuntime();
   const started = performance.now();
-  if (!table.columns.includes(spec.target)) {
-    throw inputError(`there is no target column '${spec.target}' (columns: ${table.columns.join(", ")})`, { file: table.source });
+  const targetColumn = targetOf(spec);
+  if (!table.columns.includes(targetColumn)) {
+    throw inputError(`there is no target column '${targetColumn}' (columns: ${table.columns.join(", ")})`, { file: table.source });
   }
   const columns = inferSchema(table, { ...spec.columns, ignore: [...spec.columns.ignore] });
-  const targetInfo = columns.find((c) => c.name === spec.target)!;
-  const features = columns.filter((c) => c.name !== spec.target && (c.kind === "numeric" || c.kind === "categorical"));
-  if (features.length === 0) throw inputError(`no usable feature columns besides the target '${spec.target}'`, { file: table.source });
+  const targetInfo = columns.find((c) => c.name === targetColumn)!;
+  const features = columns.filter((c) => c.name !== targetColumn && (c.kind === "numeric" || c.kind === "categorical"));
+  if (features.length === 0) throw inputError(`no usable feature columns besides the target '${targetColumn}'`, { file: table.source });
   const task = resolveTask(spec, targetInfo.kind, table);
-  const target = encodeTarget(table, spec.target, task);
+  const target = encodeTarget(table, targetColumn, task);
   const classes = target.task === "classification" ? target.labels.length : 1;
 
   // The split comes first: preprocessing is fitted on the training rows only.
@@ -85,7 +87,7 @@ export async function trainTable(table: RawTable, spec: TabularSpec, options: Fi
   const graph = inferenceGraph(spec.model, problem, result.params, (g) => preprocess(g, encodings), labels);
   const card: ModelCard = {
     task,
-    target: spec.target,
+    target: targetColumn,
     features: encodings.map(featureFromEncoding),
     ...(labels ? { labels } : {}),
     spec: { model: spec.model, training: spec.training },
@@ -100,6 +102,6 @@ export async function trainTable(table: RawTable, spec: TabularSpec, options: Fi
     },
     version: VERSION,
   };
-  const onnx = encodeModel(graph, { metadata: cardMetadata(card), producerVersion: VERSION, docString: `OpenMaaS ${spec.model.kind} ${task} model of '${spec.target}'` });
+  const onnx = encodeModel(graph, { metadata: cardMetadata(card), producerVersion: VERSION, docString: `OpenMaaS ${spec.model.kind} ${task} model of '${targetColumn}'` });
   return { onnx, card, history: result.history, columns };
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { JobRequestSchema, PageQuerySchema } from "../../api/schemas.js";
 import { MaasError } from "../../errors.js";
-import { TabularSpecSchema } from "../../models/spec.js";
+import { TabularSpecSchema, isRecommenderKind } from "../../models/spec.js";
 import type { JobEvent, JobRecord } from "../../registry/store.js";
 import { queuedJob } from "../../registry/store.js";
 import type { Services } from "../app.js";
@@ -49,20 +49,31 @@ export function jobRoutes(s: Services) {
         const dataset = await s.store.getDataset(p.tenant, body.dataset);
         if (!dataset) throw new MaasError("unprocessable", `no dataset '${body.dataset}'`);
         const images = dataset.format === "zip";
+        const recommender = isRecommenderKind(body.model.kind);
         if (images && body.model.kind !== "cnn" && body.model.kind !== "mlp" && body.model.kind !== "logistic") {
           throw new MaasError("unprocessable", `dataset '${dataset.name}' holds images: train a cnn, mlp or logistic model on it`);
         }
         if (!images && body.model.kind === "cnn") throw new MaasError("unprocessable", `a cnn trains on images; dataset '${dataset.name}' is a table`);
         const target = body.target ?? (images ? "label" : undefined);
-        if (!target) throw new MaasError("bad_input", "target is required: the column to predict");
-        const parsed = TabularSpecSchema.safeParse({ target, task: body.task, model: body.model, training: body.training ?? {}, columns: body.columns ?? {}, ...(body.windows ? { windows: body.windows } : {}) });
+        if (!target && !recommender) throw new MaasError("bad_input", "target is required: the column to predict");
+        const parsed = TabularSpecSchema.safeParse({
+          target,
+          task: body.task,
+          model: body.model,
+          training: body.training ?? {},
+          columns: body.columns ?? {},
+          ...(body.windows ? { windows: body.windows } : {}),
+          ...(recommender ? { interactions: body.interactions ?? {} } : {}),
+        });
         if (!parsed.success) {
           const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
           throw new MaasError("bad_input", `invalid training spec: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`, details);
         }
         const spec = parsed.data;
         const known = new Set(dataset.columns.map((c) => c.name));
-        const unknown = [spec.target, ...spec.columns.ignore, ...spec.columns.categorical, ...spec.columns.numeric].filter((c) => !known.has(c));
+        const roles = spec.interactions ? [spec.interactions.user, spec.interactions.item, ...(spec.interactions.timestamp ? [spec.interactions.timestamp] : [])] : [];
+        const named = [...(spec.target ? [spec.target] : []), ...roles, ...spec.columns.ignore, ...spec.columns.categorical, ...spec.columns.numeric];
+        const unknown = named.filter((c) => !known.has(c));
         if (unknown.length > 0) {
           throw new MaasError("unprocessable", `dataset '${dataset.name}' has no column ${unknown.map((c) => `'${c}'`).join(", ")} (columns: ${[...known].join(", ")})`);
         }

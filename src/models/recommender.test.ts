@@ -1,0 +1,127 @@
+// Recommenders end to end: training on planted data, the model file's graphs against brute force
+// over the same weights, fallbacks for unknown ids, and bad input.
+import { describe, expect, test } from "vitest";
+import { tableFromRows } from "../data/table.js";
+import { MaasError } from "../errors.js";
+import { OnnxRuntime } from "../runtime/onnxruntime.js";
+import type { FactorWeights } from "./factorization.js";
+import { plantedRatings } from "./factor-fixtures.js";
+import { derivedModel, parseRecommender, rateWith, recommendWith, seenBy, similarWith, weightsOf } from "./recommender-file.js";
+import { trainRecommender } from "./recommender.js";
+import { TabularSpecSchema } from "./spec.js";
+
+const runtime = new OnnxRuntime();
+
+function ratingsTable() {
+  const planted = plantedRatings(300, 200, 0.1, 4, 0.3, 2);
+  const { x } = planted;
+  const rows = Array.from(x.user, (u, e) => [x.users[u], x.items[x.item[e]], x.rating![e].toFixed(3)]);
+  return { table: tableFromRows("ratings.csv", ["user", "item", "rating"], rows), planted };
+}
+
+/** r̂(u, i) in plain arithmetic over the file's weights (index U or I: the zero row of unknown ids). */
+function brute(w: FactorWeights, u: number, i: number): number {
+  let s = w.mean + w.userBias[u] + w.itemBias[i];
+  for (let k = 0; k < w.factors; k++) s += w.userFactors[u * w.factors + k] * w.itemFactors[i * w.factors + k];
+  return s;
+}
+
+describe("mf", async () => {
+  const { table, planted } = ratingsTable();
+  const spec = TabularSpecSchema.parse({ target: "rating", model: { kind: "mf", factors: 8 }, training: { epochs: 30 } });
+  const { onnx, card } = await trainRecommender(table, spec, { runtime });
+  const meta = parseRecommender(onnx, "ratings")!;
+  const w = weightsOf(onnx, meta);
+  const [U, I] = [meta.users.length, meta.items.length];
+
+  test("the card, and held-out RMSE well below predicting the mean", () => {
+    expect(card).toMatchObject({ task: "recommendation", target: "rating", recommender: { kind: "mf", feedback: "explicit", users: U, items: I, factors: 8 } });
+    const r = planted.x.rating!;
+    const mean = r.reduce((a, b) => a + b, 0) / r.length;
+    const spread = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / r.length);
+    expect(card.metrics.rmse).toBeLessThan(0.6 * spread);
+    expect(card.metrics.mae).toBeLessThan(card.metrics.rmse);
+  });
+
+  test("pairs: the graph's scores are μ + b_u + b_i + p_u·q_i; unknown ids drop their terms", async () => {
+    const session = await runtime.createSession(derivedModel(onnx, meta, "pairs"));
+    const scores = await rateWith(session, ["u0", "u7", "nobody", "u0", "nobody"], ["i0", "i3", "i0", "no-such-item", "nothing"]);
+    const [u0, u7, i0, i3] = [meta.userIndex.get("u0")!, meta.userIndex.get("u7")!, meta.itemIndex.get("i0")!, meta.itemIndex.get("i3")!];
+    const expected = [brute(w, u0, i0), brute(w, u7, i3), brute(w, U, i0), brute(w, u0, I), w.mean];
+    scores.forEach((s, n) => expect(s).toBeCloseTo(expected[n], 4));
+    await session.release();
+  });
+
+  test("top-N: the graph's lists are the brute-force ranking without the excluded items", async () => {
+    const session = await runtime.createSession(onnx);
+    const users = ["u0", "u5", "nobody"];
+    const exclude = users.map((u) => seenBy(meta, u));
+    expect(exclude[0].length).toBeGreaterThan(5);
+    const lists = await recommendWith(session, meta, users, 7, exclude);
+    users.forEach((user, n) => {
+      const u = meta.userIndex.get(user) ?? U;
+      const skip = new Set(exclude[n]);
+      const ranked = meta.items.filter((i) => !skip.has(i)).map((i) => ({ item: i, score: brute(w, u, meta.itemIndex.get(i)!) })).sort((a, b) => b.score - a.score);
+      expect(lists[n].map((r) => r.item)).toEqual(ranked.slice(0, 7).map((r) => r.item));
+      lists[n].forEach((r, j) => expect(r.score).toBeCloseTo(ranked[j].score, 4));
+    });
+    // k past the catalogue: every item not excluded, once.
+    const all = await recommendWith(session, meta, ["u0"], 10_000, [exclude[0]]);
+    expect(all[0].length).toBe(I - exclude[0].length);
+    await session.release();
+  });
+
+  test("similar items: the highest cosine of the item factors, the item itself left out", async () => {
+    const session = await runtime.createSession(derivedModel(onnx, meta, "similar"));
+    const [list] = await similarWith(session, meta, ["i3"], 4);
+    const f = w.factors;
+    const cos = (a: number, b: number) => {
+      let [ab, aa, bb] = [0, 0, 0];
+      for (let k = 0; k < f; k++) [ab, aa, bb] = [ab + w.itemFactors[a * f + k] * w.itemFactors[b * f + k], aa + w.itemFactors[a * f + k] ** 2, bb + w.itemFactors[b * f + k] ** 2];
+      return ab / Math.sqrt(aa * bb);
+    };
+    const i3 = meta.itemIndex.get("i3")!;
+    const ranked = meta.items.filter((i) => i !== "i3").map((i) => ({ item: i, score: cos(i3, meta.itemIndex.get(i)!) })).sort((a, b) => b.score - a.score);
+    expect(list.map((r) => r.item)).toEqual(ranked.slice(0, 4).map((r) => r.item));
+    await session.release();
+  });
+});
+
+describe("implicit feedback", () => {
+  /** Each user's items: the 15 of 150 with the highest planted score, so there is a preference to recover. */
+  function implicitTable() {
+    const { truth } = plantedRatings(400, 150, 0.01, 6, 0, 3);
+    const rows: string[][] = [];
+    for (let u = 0; u < 400; u++) {
+      const order = Array.from({ length: 150 }, (_v, i) => i).sort((a, b) => truth[u * 150 + b] - truth[u * 150 + a]);
+      for (const i of order.slice(0, 15)) rows.push([`user ${u}`, `item/${i}`]);
+    }
+    return tableFromRows("clicks.csv", ["user", "item"], rows);
+  }
+
+  test("bpr recovers the planted preferences far better than popularity", async () => {
+    const table = implicitTable();
+    const bpr = await trainRecommender(table, TabularSpecSchema.parse({ model: { kind: "bpr", factors: 16 }, training: { epochs: 30, validationSplit: 0.2 } }), { runtime });
+    const pop = await trainRecommender(table, TabularSpecSchema.parse({ model: { kind: "popularity" }, training: { validationSplit: 0.2 } }), { runtime });
+    expect(bpr.card.recommender).toMatchObject({ kind: "bpr", feedback: "implicit", users: 400 });
+    expect(bpr.card.target).toBe("item");
+    expect(bpr.card.metrics["ndcg@10"]).toBeGreaterThan(2 * pop.card.metrics["ndcg@10"]);
+    expect(bpr.card.metrics["recall@10"]).toBeGreaterThan(0.3);
+  }, 60_000);
+});
+
+describe("bad input", () => {
+  test("a rating outside the declared scale names the row", async () => {
+    const table = tableFromRows("r.csv", ["user", "item", "rating"], [["a", "x", "4"], ["b", "y", "7"]]);
+    const spec = TabularSpecSchema.parse({ target: "rating", model: { kind: "mf" }, interactions: { scale: [1, 5] } });
+    const e = await trainRecommender(table, spec, { runtime }).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(MaasError);
+    expect((e as MaasError).message).toMatch(/r\.csv.*row 2.*rating/);
+  });
+
+  test("mf without a rating column is refused by the spec", () => {
+    const r = TabularSpecSchema.safeParse({ model: { kind: "mf" } });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0].message).toMatch(/rating column/);
+  });
+});
