@@ -70,6 +70,11 @@ beforeAll(async () => {
   jobA = job.body.id as string;
   expect((await waitJob(keyA, jobA)).status).toBe("succeeded");
   expect((await call("PUT", "/api/v1/models/toy/aliases/production", keyA, { version: 1 })).status).toBe(200);
+  // A recommender of A's, for the isolation of its routes.
+  const ratings = "user,item,rating\n" + Array.from({ length: 60 }, (_v, n) => `u${n % 12},i${(n * 5) % 9},${1 + (n % 5)}`).join("\n") + "\n";
+  expect((await call("POST", "/api/v1/datasets?name=ratings", keyA, ratings, { "content-type": "text/csv" })).status).toBe(201);
+  const recs = await call("POST", "/api/v1/jobs", keyA, { dataset: "ratings", target: "rating", name: "recs", model: { kind: "mf", factors: 2 }, training: { epochs: 3 } });
+  expect((await waitJob(keyA, recs.body.id as string)).status).toBe("succeeded");
 }, 60_000);
 
 afterAll(async () => {
@@ -160,6 +165,9 @@ describe("isolation: another tenant's key sees nothing", () => {
       ["DELETE", "/api/v1/models/toy/aliases/production"],
       ["POST", "/api/v1/models/toy/predict", { instances: [{ a: 1, b: 0 }] }],
       ["POST", "/api/v1/models/toy/evaluate", { dataset: dsA }],
+      ["POST", "/api/v1/models/recs/recommend", { user: "u1" }],
+      ["POST", "/api/v1/models/recs/similar-items", { item: "i1" }],
+      ["POST", "/api/v1/models/recs/predict", { instances: [{ user: "u1", item: "i1" }] }],
       ["DELETE", "/api/v1/models/toy/versions/1"],
       ["DELETE", "/api/v1/models/toy"],
       ["POST", "/api/v1/jobs", { dataset: dsA, target: "label", name: "steal", model: { kind: "logistic" } }],

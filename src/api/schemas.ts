@@ -139,6 +139,44 @@ export const PredictResponseSchema = z.object({
   model: z.object({ name: z.string(), version: z.number() }),
 });
 
+/** Item ids, as a recommender's requests carry them. */
+const ItemIdsSchema = z.array(z.string().min(1)).max(10_000);
+
+/** `POST /models/:name/recommend`: the best `k` items for `user` (a recommender). */
+export const RecommendRequestSchema = VersionSelectorSchema.extend({
+  user: z.string().min(1),
+  /** At most the items left after the exclusions. */
+  k: z.number().int().min(1).max(1000).default(10),
+  /** Leave out the items the user interacted with in the training data. */
+  excludeSeen: z.boolean().default(true),
+  /** Only these items (`include`), or not these (`exclude`). */
+  filter: z.strictObject({ include: ItemIdsSchema.min(1).optional(), exclude: ItemIdsSchema.optional() }).optional(),
+});
+
+const RecommendationSchema = z.object({ item: z.string(), score: z.number() });
+
+export const RecommendResponseSchema = z.object({
+  user: z.string(),
+  items: z.array(RecommendationSchema),
+  /** "popularity": the model does not know the user, so the items are ranked by their own term (μ + b_i, or popularity). */
+  fallback: z.enum(["popularity"]).optional(),
+  model: z.object({ name: z.string(), version: z.number() }),
+});
+
+/** `POST /models/:name/similar-items`: the `k` items most like `item` (cosine of their factors). */
+export const SimilarItemsRequestSchema = VersionSelectorSchema.extend({
+  item: z.string().min(1),
+  k: z.number().int().min(1).max(1000).default(10),
+});
+
+export const SimilarItemsResponseSchema = z.object({
+  item: z.string(),
+  items: z.array(RecommendationSchema),
+  /** "popularity": the model does not know the item; the most popular items instead. */
+  fallback: z.enum(["popularity"]).optional(),
+  model: z.object({ name: z.string(), version: z.number() }),
+});
+
 export const EvaluateRequestSchema = VersionSelectorSchema.extend({
   /** Dataset id or name, with the target column. */
   dataset: z.string().min(1),
@@ -186,6 +224,10 @@ export type PredictResponse = z.infer<typeof PredictResponseSchema>;
 export type Key = z.infer<typeof KeySchema>;
 export type CreatedKey = z.infer<typeof CreatedKeySchema>;
 export type WhoAmI = z.infer<typeof WhoAmISchema>;
+export type RecommendRequest = z.input<typeof RecommendRequestSchema>;
+export type RecommendResponse = z.infer<typeof RecommendResponseSchema>;
+export type SimilarItemsRequest = z.input<typeof SimilarItemsRequestSchema>;
+export type SimilarItemsResponse = z.infer<typeof SimilarItemsResponseSchema>;
 export type DatasetRows = z.infer<typeof DatasetRowsSchema>;
 
 // ---- responses without a resource schema above (used by the client SDK) -----------------------
@@ -204,7 +246,7 @@ export const ImportedSchema = z.object({ name: z.string(), version: z.number() }
 
 /** `POST /models/:name/evaluate` -> the task's metrics (and, for classifiers, the confusion matrix). */
 export const EvaluationSchema = z.object({
-  task: z.enum(["regression", "classification"]),
+  task: z.enum(["regression", "classification", "recommendation"]),
   rows: z.number(),
   metrics: z.record(z.string(), z.number()),
   labels: z.array(z.string()).optional(),

@@ -9,7 +9,8 @@ import { isSequenceKind, trainSequenceTable } from "../models/sequences.js";
 import type { EpochReport } from "../models/trainer.js";
 import { MaasError } from "../errors.js";
 import type { TabularSpec } from "../models/spec.js";
-import { TabularSpecSchema } from "../models/spec.js";
+import { TabularSpecSchema, isRecommenderKind } from "../models/spec.js";
+import { trainRecommender } from "../models/recommender.js";
 import { trainTable } from "../models/tabular.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { Progress } from "./progress.js";
@@ -43,6 +44,12 @@ export interface TrainFlags {
   window?: string;
   /** How far after a window's last step its target lies (default 1). */
   horizon?: string;
+  /** Recommenders: the user, item and time columns, factors and L2 penalty. */
+  user?: string;
+  item?: string;
+  timestamp?: string;
+  factors?: string;
+  reg?: string;
   json?: boolean;
 }
 
@@ -85,6 +92,12 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
   set(model, "hidden", f.hidden?.split(",").map((w) => num("hidden", w, true)));
   set(model, "activation", f.activation);
   set(model, "dropout", num("dropout", f.dropout));
+  set(model, "factors", num("factors", f.factors, true));
+  set(model, "reg", num("reg", f.reg));
+  const interactions = obj(base.interactions);
+  set(interactions, "user", f.user);
+  set(interactions, "item", f.item);
+  set(interactions, "timestamp", f.timestamp);
   set(training, "epochs", num("epochs", f.epochs, true));
   set(training, "batchSize", num("batch-size", f.batchSize, true));
   set(training, "lr", num("lr", f.lr));
@@ -102,8 +115,18 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
 
   if (f.horizon !== undefined && f.window === undefined) throw bad("--horizon goes with --window");
   const windows = f.window === undefined ? base.windows : { window: num("window", f.window, true), horizon: num("horizon", f.horizon ?? "1", true) };
-  const input = { ...base, ...(windows !== undefined ? { windows } : {}), target: f.target ?? base.target ?? (images ? "label" : undefined), task: f.task ?? base.task, model, training, columns };
-  if (input.target === undefined) throw bad("--target is required (the column to predict), or `target` in --spec");
+  const recommender = isRecommenderKind(String(model.kind));
+  const input = {
+    ...base,
+    ...(windows !== undefined ? { windows } : {}),
+    ...(recommender ? { interactions } : {}),
+    target: f.target ?? base.target ?? (images ? "label" : undefined),
+    task: f.task ?? base.task,
+    model,
+    training,
+    columns,
+  };
+  if (input.target === undefined && !recommender) throw bad("--target is required (the column to predict), or `target` in --spec");
   const parsed = TabularSpecSchema.safeParse(input);
   if (!parsed.success) {
     throw bad(`invalid spec: ${parsed.error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`).join("; ")}`);
@@ -122,6 +145,8 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       const set = await readImages(f.data, { labels: f.labels });
       if (set.resized) process.stderr.write(`maas: ${set.resized} image(s) resized to ${set.height}x${set.width}\n`);
       result = { ...(await trainImages(set, spec.model, spec.training, { onEpoch })), columns: [] };
+    } else if (isRecommenderKind(spec.model.kind)) {
+      result = { ...(await trainRecommender(await readTable(f.data), spec, { onEpoch })), columns: [] };
     } else if (isSequenceKind(spec.model.kind)) {
       result = { ...(await trainSequenceTable(await readTable(f.data), spec, { onEpoch })), columns: [] };
     } else {
@@ -142,7 +167,9 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       ? [`image ${card.image.channels}x${card.image.height}x${card.image.width}`]
       : card.sequence
         ? [`sequence ${card.sequence.steps}x${card.sequence.features}`]
-        : card.features.map((x) => x.name),
+        : card.recommender
+          ? [`${card.recommender.users} users x ${card.recommender.items} items`]
+          : card.features.map((x) => x.name),
     ignored: result.columns.filter((c) => c.name !== card.target && c.kind !== "numeric" && c.kind !== "categorical").map((c) => ({ name: c.name, kind: c.kind })),
     ...(card.labels ? { labels: card.labels } : {}),
     rows: card.dataset.rows,
@@ -160,7 +187,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const metrics = Object.entries(card.metrics).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(", ");
   process.stdout.write(
     [
-      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${summary.features.length === 1 && (card.image || card.sequence) ? summary.features[0] : `${card.features.length} feature column(s)`}`,
+      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${summary.features.length === 1 && (card.image || card.sequence || card.recommender) ? summary.features[0] : `${card.features.length} feature column(s)`}`,
       `${card.dataset.trainRows} training rows, ${card.dataset.validationRows} validation rows; kept epoch ${card.training.bestEpoch} of ${card.training.epochs} (${summary.seconds} s)`,
       `${card.dataset.validationRows > 0 ? "validation" : "training"} metrics: ${metrics}`,
       ...(summary.ignored.length > 0 ? [`ignored columns: ${summary.ignored.map((c) => `${c.name} (${c.kind})`).join(", ")}`] : []),

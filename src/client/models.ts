@@ -1,6 +1,6 @@
 // /api/v1/models: the registry (models, versions, aliases, model files), predictions, evaluations and
 // imports of ONNX files trained elsewhere.
-import type { Alias, Evaluation, EvaluateRequest, Imported, Model, Page, PredictRequest, PredictResponse, ServingInput, Version } from "../api/schemas.js";
+import type { Alias, Evaluation, EvaluateRequest, Imported, Model, Page, PredictRequest, PredictResponse, RecommendRequest, RecommendResponse, ServingInput, SimilarItemsRequest, SimilarItemsResponse, Version } from "../api/schemas.js";
 import type { Http } from "./http.js";
 import { seg } from "./http.js";
 import type { PageOptions } from "./pages.js";
@@ -82,6 +82,20 @@ export class ModelsApi {
    */
   predict(name: string, request: PredictRequest): Promise<PredictResponse> {
     return this.http.json("POST", `${model(name)}/predict`, { json: request });
+  }
+
+  /**
+   * A recommender's best items for a user (its training items left out unless `excludeSeen: false`);
+   * an unknown user gets the most popular items, with `fallback: "popularity"`.
+   * @example const { items } = await client.models.recommend("movies", { user: "u42", k: 10 })
+   */
+  recommend(name: string, request: RecommendRequest): Promise<RecommendResponse> {
+    return this.http.json("POST", `${model(name)}/recommend`, { json: request });
+  }
+
+  /** A recommender's items most like `item` (cosine of their factors). */
+  similarItems(name: string, request: SimilarItemsRequest): Promise<SimilarItemsResponse> {
+    return this.http.json("POST", `${model(name)}/similar-items`, { json: request });
   }
 
   /** The task's metrics of a version on a stored dataset (id or name) with the target column. */

@@ -5,7 +5,8 @@ import { looksLikeImages, readImages } from "../data/image-read.js";
 import { readTable } from "../data/read.js";
 import { MaasError, isMaasError } from "../errors.js";
 import type { ModelCard } from "../models/card.js";
-import { TabularSpecSchema } from "../models/spec.js";
+import { TabularSpecSchema, isRecommenderKind } from "../models/spec.js";
+import { trainRecommender } from "../models/recommender.js";
 import { trainImages } from "../models/images.js";
 import { isSequenceKind, trainSequenceTable } from "../models/sequences.js";
 import { trainTable } from "../models/tabular.js";
@@ -27,7 +28,9 @@ async function train(request: TrainRequest): Promise<ModelCard> {
     result = await trainImages({ ...(await readImages(request.datasetPath)), source: request.datasetName }, spec.data.model, spec.data.training, { onEpoch });
   } else {
     const table = { ...(await readTable(request.datasetPath)), source: request.datasetName };
-    result = isSequenceKind(spec.data.model.kind) ? await trainSequenceTable(table, spec.data, { onEpoch }) : await trainTable(table, spec.data, { onEpoch });
+    const kind = spec.data.model.kind;
+    if (isRecommenderKind(kind)) result = await trainRecommender(table, spec.data, { onEpoch });
+    else result = isSequenceKind(kind) ? await trainSequenceTable(table, spec.data, { onEpoch }) : await trainTable(table, spec.data, { onEpoch });
   }
   await writeFileAtomic(request.outPath, result.onnx);
   return result.card;

@@ -229,5 +229,5 @@ function classificationEvaluation(
 }
 
 export type Evaluation =
-  | { task: "regression"; rows: number; metrics: Record<string, number> }
+  | { task: "regression" | "recommendation"; rows: number; metrics: Record<string, number> }
   | { task: "classification"; rows: number; metrics: Record<string, number>; labels: string[]; confusion: number[][] };

@@ -3,7 +3,7 @@
 // out pairs are scored through the file's own graphs, as a server would answer them:
 //   mf: RMSE and MAE of the predicted ratings of a random 10% (validationSplit) of the pairs;
 //   bpr, popularity: precision, recall, NDCG and MAP at 10 of each user's held-out items (a
-//   per-user holdout), the user's training items excluded from the lists.
+//   per-user holdout), the user's training items excluded from the lists (recommender-evaluation.ts).
 import type { Interactions } from "../data/interactions.js";
 import { readInteractions } from "../data/interactions.js";
 import { perUserHoldout, randomHoldout } from "../data/interaction-splits.js";
@@ -19,17 +19,14 @@ import type { FactorWeights } from "./factorization.js";
 import { topNGraph } from "./factorization.js";
 import type { FactorFit } from "./factor-trainer.js";
 import { fitFactors } from "./factor-trainer.js";
-import { rankingMetrics, ratingMetrics } from "./ranking-metrics.js";
+import { rankingMetrics } from "./ranking-metrics.js";
 import type { RecommenderMeta } from "./recommender-file.js";
-import { derivedModel, interactionsMetadata, parseRecommender, rateWith, recommendWith } from "./recommender-file.js";
+import { derivedModel, interactionsMetadata, parseRecommender } from "./recommender-file.js";
+import { RANK_K, rankingWith, ratingsWith } from "./recommender-evaluation.js";
 import type { RecommenderKind, TabularSpec } from "./spec.js";
 import { tableFingerprint } from "./tabular.js";
 import type { FitOptions } from "./trainer.js";
 
-/** The cut-off of the ranking metrics. */
-export const RANK_K = 10;
-/** Users scored per run of the top-N graph while evaluating. */
-const USERS_PER_RUN = 256;
 /** Validation users the training loop ranks for early stopping (a sample keeps epochs cheap). */
 const MONITORED_USERS = 500;
 
@@ -89,7 +86,7 @@ export async function trainRecommender(table: RawTable, spec: TabularSpec, optio
   // Held-out metrics come from the file's own graphs; the file is then written again with them.
   const draft = encode(card);
   const meta = parseRecommender(draft, table.source)!;
-  card.metrics = explicit ? await heldOutRatings(runtime, draft, meta, x, split.test) : await heldOutRanking(runtime, draft, meta, x, split.test, seen);
+  card.metrics = explicit ? await heldOutRatings(runtime, draft, meta, x, split.test) : await heldOutRanking(runtime, draft, meta, x, split.test);
   card.training.seconds = (performance.now() - started) / 1000;
   return { onnx: encode(card), card };
 }
@@ -180,22 +177,15 @@ async function withSession<T>(runtime: Runtime, model: Uint8Array, fn: (s: Sessi
 async function heldOutRatings(runtime: Runtime, bytes: Uint8Array, meta: RecommenderMeta, x: Interactions, rows: Int32Array): Promise<Record<string, number>> {
   const users = Array.from(rows, (r) => x.users[x.user[r]]);
   const items = Array.from(rows, (r) => x.items[x.item[r]]);
-  const predicted = await withSession(runtime, derivedModel(bytes, meta, "pairs"), (s) => rateWith(s, users, items));
-  return { ...ratingMetrics(Array.from(rows, (r) => x.rating![r]), predicted) };
+  return withSession(runtime, derivedModel(bytes, meta, "pairs"), (s) => ratingsWith(s, users, items, Array.from(rows, (r) => x.rating![r])));
 }
 
-async function heldOutRanking(runtime: Runtime, bytes: Uint8Array, meta: RecommenderMeta, x: Interactions, rows: Int32Array, seen: { offsets: Int32Array; items: Int32Array }): Promise<Record<string, number>> {
-  const relevant = heldOutSets(x, rows);
-  const users = [...relevant.keys()];
-  const lists: number[][] = [];
-  await withSession(runtime, bytes, async (s) => {
-    for (let start = 0; start < users.length; start += USERS_PER_RUN) {
-      const chunk = users.slice(start, start + USERS_PER_RUN);
-      const exclude = chunk.map((u) => Array.from(seen.items.subarray(seen.offsets[u], seen.offsets[u + 1]), (i) => x.items[i]));
-      const answers = await recommendWith(s, meta, chunk.map((u) => x.users[u]), RANK_K, exclude);
-      for (const a of answers) lists.push(a.map((r) => meta.itemIndex.get(r.item)!));
-    }
-  });
-  const m = rankingMetrics(lists, users.map((u) => relevant.get(u)!), RANK_K);
-  return { [`precision@${RANK_K}`]: m.precision, [`recall@${RANK_K}`]: m.recall, [`ndcg@${RANK_K}`]: m.ndcg, [`map@${RANK_K}`]: m.map };
+async function heldOutRanking(runtime: Runtime, bytes: Uint8Array, meta: RecommenderMeta, x: Interactions, rows: Int32Array): Promise<Record<string, number>> {
+  const relevant = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const user = x.users[x.user[r]];
+    relevant.set(user, (relevant.get(user) ?? new Set()).add(x.items[x.item[r]]));
+  }
+  const { users: _users, ...metrics } = await withSession(runtime, bytes, (s) => rankingWith(s, meta, relevant));
+  return metrics;
 }

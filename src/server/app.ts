@@ -24,6 +24,7 @@ import { metricsRoutes } from "./metrics.js";
 import type { ModelResolver } from "./model-resolver.js";
 import { keyRoutes } from "./routes/keys.js";
 import { modelRoutes } from "./routes/models.js";
+import { recommendRoutes } from "./routes/recommend.js";
 import { v2Routes } from "./routes/v2.js";
 
 /** What the routes work with. */
@@ -90,6 +91,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(datasetRoutes(services), { prefix: "/api/v1" });
   await app.register(jobRoutes(services), { prefix: "/api/v1" });
   await app.register(modelRoutes(services), { prefix: "/api/v1" });
+  await app.register(recommendRoutes(services), { prefix: "/api/v1" });
   await app.register(keyRoutes(services), { prefix: "/api/v1" });
   await app.register(v2Routes(services), { prefix: "/v2" });
   await app.register(dashboardRoutes());

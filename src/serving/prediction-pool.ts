@@ -13,7 +13,7 @@ import { distEntry } from "../util/paths.js";
 import { AffinityRouter } from "./affinity-router.js";
 import type { ModelInfo } from "../engine/onnx-codec.js";
 import type { Tensor } from "../runtime/tensor.js";
-import type { CacheStats, ImageBatch, InferResult, ModelRef, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerControl, WorkerMessage } from "./protocol.js";
+import type { CacheStats, ImageBatch, InferResult, ModelRef, RecommendResult, RowTable, WorkRequest, WorkResult, WorkerConfig, WorkerControl, WorkerMessage } from "./protocol.js";
 import { fromWireError } from "./protocol.js";
 
 export type { ImageBatch, ModelRef, RowTable } from "./protocol.js";
@@ -131,6 +131,21 @@ export class PredictionPool {
   /** The named outputs of the model for raw input tensors, and how long the worker's session ran (µs). */
   infer(model: ModelRef, inputs: Record<string, Tensor>, outputs: string[]): Promise<InferResult> {
     return this.submit({ id: this.nextId++, kind: "infer", model, inputs, outputs }) as Promise<InferResult>;
+  }
+
+  /** A recommender's top-k lists for `users` (see the "recommend" request). */
+  recommend(model: ModelRef, users: string[], k: number, exclude: string[][], excludeSeen: boolean, include?: string[]): Promise<RecommendResult> {
+    return this.submit({ id: this.nextId++, kind: "recommend", model, users, k, exclude, excludeSeen, ...(include ? { include } : {}) }) as Promise<RecommendResult>;
+  }
+
+  /** A recommender's k items most like each of `items`. */
+  similar(model: ModelRef, items: string[], k: number): Promise<RecommendResult> {
+    return this.submit({ id: this.nextId++, kind: "similar", model, items, k }) as Promise<RecommendResult>;
+  }
+
+  /** A recommender's scores of (user, item) pairs. */
+  rate(model: ModelRef, users: string[], items: string[]): Promise<number[]> {
+    return this.submit({ id: this.nextId++, kind: "rate", model, users, items }) as Promise<number[]>;
   }
 
   /** Loads the model on a worker (if none has it) and answers its interface. */

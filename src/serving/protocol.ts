@@ -4,6 +4,7 @@ import { ERROR_STATUS, MaasError } from "../errors.js";
 import type { SequenceSet } from "../data/sequences.js";
 import type { ModelInfo } from "../engine/onnx-codec.js";
 import type { Evaluation, PredictionRecord } from "../models/model-file.js";
+import type { Recommendation } from "../models/recommender-file.js";
 import type { Tensor } from "../runtime/tensor.js";
 
 /** A model version to serve. */
@@ -50,7 +51,16 @@ export type WorkRequest =
   /** Raw tensors in, the named outputs out (the Open Inference Protocol's infer). */
   | { id: number; kind: "infer"; model: ModelRef; inputs: Record<string, Tensor>; outputs: string[] }
   /** Loads the model (if it is not loaded) and answers its interface. */
-  | { id: number; kind: "load"; model: ModelRef };
+  | { id: number; kind: "load"; model: ModelRef }
+  /**
+   * A recommender's top-k lists for users, without the items in `exclude` (and their training items
+   * with `excludeSeen`); with `include`, ranked among those items only.
+   */
+  | { id: number; kind: "recommend"; model: ModelRef; users: string[]; k: number; exclude: string[][]; excludeSeen: boolean; include?: string[] }
+  /** A recommender's k items most like each item. */
+  | { id: number; kind: "similar"; model: ModelRef; items: string[]; k: number }
+  /** A recommender's scores of (user, item) pairs. */
+  | { id: number; kind: "rate"; model: ModelRef; users: string[]; items: string[] };
 
 /** An infer request's outputs, and how long the session ran (µs). */
 export interface InferResult {
@@ -58,7 +68,13 @@ export interface InferResult {
   micros: number;
 }
 
-export type WorkResult = PredictionRecord[] | Evaluation | InferResult | ModelInfo;
+/** Lists per user (or item), and whether the model knew each (unknown ones got the fallback: the items ranked by their own term). */
+export interface RecommendResult {
+  lists: Recommendation[][];
+  known: boolean[];
+}
+
+export type WorkResult = PredictionRecord[] | Evaluation | InferResult | ModelInfo | RecommendResult | number[];
 
 /** Messages to every worker, outside the request queue. */
 export type WorkerControl = { kind: "unload"; keyPrefix: string };

@@ -22,6 +22,23 @@ export function versionOut(v: VersionRecord) {
   return { model: v.model, version: v.version, source: v.source, sha256: v.sha256, bytes: v.bytes, job: v.job, dataset: v.dataset, card: v.card, createdAt: v.createdAt };
 }
 
+/** Predict instances of a recommender: `{user, item}` objects (or the trained column names). */
+function pairInstances(instances: unknown[], columns: { user: string; item: string }): { users: string[]; items: string[] } {
+  const users: string[] = [];
+  const items: string[] = [];
+  instances.forEach((inst, n) => {
+    const o = (typeof inst === "object" && inst !== null ? inst : {}) as Record<string, unknown>;
+    const user = o.user ?? o[columns.user];
+    const item = o.item ?? o[columns.item];
+    if (typeof user !== "string" || typeof item !== "string" || user === "" || item === "") {
+      throw new MaasError("unprocessable", `instance ${n}: a recommender rates {"user": "<id>", "item": "<id>"} pairs (non-empty strings)`);
+    }
+    users.push(user);
+    items.push(item);
+  });
+  return { users, items };
+}
+
 export function modelRoutes(s: Services) {
   const { models } = s;
   const modelOut = async (m: ModelRecord) => {
@@ -136,6 +153,12 @@ export function modelRoutes(s: Services) {
       const body = request.body as z.infer<typeof PredictRequestSchema>;
       const { version, ref } = await models.resolve(p.tenant, name, body);
       const card = cardOf(version);
+      if (card.recommender) {
+        // Scores of (user, item) pairs: predicted ratings (mf) or ranking scores; unknown ids score by what remains.
+        const { users, items } = pairInstances(body.instances, card.recommender.columns);
+        const scores = await s.pool.rate(ref, users, items);
+        return { predictions: scores.map((prediction) => ({ prediction })), model: { name, version: version.version } };
+      }
       if (card.image) {
         const predictions = await s.pool.predictImages(ref, instancesImages(card.image, body.instances));
         return { predictions, model: { name, version: version.version } };
