@@ -85,3 +85,37 @@ describe("a session", () => {
     expect(i.card.labels).toEqual(["hi", "lo"]);
   });
 });
+
+describe("recommenders", () => {
+  // 40 users, 30 items: user u rates item i when (u + i) % 3 === 0, higher when i is small.
+  const rows: string[] = [];
+  for (let u = 0; u < 40; u++) for (let i = 0; i < 30; i++) if ((u + i) % 3 === 0) rows.push(`reader ${u},book ${i},${(5 - i / 8).toFixed(2)}`);
+  const ratings = file("books.csv", `who,what,stars\n${rows.join("\n")}\n`);
+
+  test("train mf with named columns, recommend to a known and an unknown user, evaluate", () => {
+    const t = maas("train", "--data", ratings, "--model", "mf", "--target", "stars", "--user", "who", "--item", "what", "--factors", "4", "--out", "books.onnx", "--json");
+    expect(t.code, t.stderr).toBe(0);
+    const summary = JSON.parse(t.stdout.trim().split("\n").pop()!);
+    expect(summary).toMatchObject({ task: "recommendation", kind: "mf", target: "stars", features: ["40 users x 30 items"] });
+    expect(summary.metrics.rmse).toBeGreaterThan(0);
+
+    const known = JSON.parse(maas("recommend", "--model", "books.onnx", "--user", "reader 1", "--k", "3", "--json").stdout);
+    expect(known.items).toHaveLength(3);
+    expect(known.fallback).toBeUndefined();
+    const read = rows.filter((r) => r.startsWith("reader 1,")).map((r) => r.split(",")[1]);
+    for (const r of known.items) expect(read).not.toContain(r.item);
+    const stranger = JSON.parse(maas("recommend", "--model", "books.onnx", "--user", "someone", "--k", "2", "--json").stdout);
+    expect(stranger.fallback).toBe("popularity");
+
+    const e = JSON.parse(maas("eval", "--model", "books.onnx", "--data", ratings, "--json").stdout);
+    expect(e).toMatchObject({ task: "recommendation", rows: rows.length });
+    expect(e.metrics.rmse).toBeLessThan(summary.metrics.rmse * 3);
+  });
+
+  test("bad input: a recommender without its columns, a k of 0", () => {
+    const r = maas("train", "--data", ratings, "--model", "mf", "--target", "stars", "--out", "x.onnx");
+    expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/no column 'user', 'item'/)]);
+    const s = maas("recommend", "--model", "books.onnx", "--user", "x", "--k", "0");
+    expect([s.code, s.stderr]).toEqual([2, expect.stringMatching(/--k takes a whole number/)]);
+  });
+});

@@ -67,6 +67,15 @@ function program(): Command {
     .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
     .action(async (opts) => (await import("./predict.js")).evalCommand(opts));
 
+  p.command("recommend")
+    .description("a user's best items from a recommender model file (mf, bpr, popularity)")
+    .requiredOption("--model <file>", "recommender model file")
+    .requiredOption("--user <id>", "the user")
+    .option("--k <n>", "how many items (default 10)")
+    .option("--include-seen", "keep the items the user interacted with in training")
+    .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
+    .option("--json", "one JSON object")
+    .action(async (opts) => (await import("./predict.js")).recommendCommand(opts));
   p.command("inspect")
     .description("show a model file's card: inputs, outputs, features, labels, spec, metrics")
     .argument("<model>", "model file (.onnx)")

@@ -8,6 +8,10 @@ import type { ModelCard } from "../models/card.js";
 import { tableSequences } from "../models/sequences.js";
 import { MaasError } from "../errors.js";
 import { ModelFile } from "../models/model-file.js";
+import type { RecommenderMeta } from "../models/recommender-file.js";
+import { derivedModel, parseRecommender, rateWith, recommendWith, seenBy } from "../models/recommender-file.js";
+import { evaluateInteractionsWith } from "../models/recommender-evaluation.js";
+import { readInteractions } from "../data/interactions.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
 import type { Session } from "../runtime/runtime.js";
 
@@ -39,6 +43,50 @@ async function withSession<T>(model: ModelFile, threads: number, fn: (s: Session
   }
 }
 
+/** Runs `fn` with a session of `bytes` (a recommender's derived graph). */
+async function withBytes<T>(bytes: Uint8Array, threads: number, fn: (s: Session) => Promise<T>): Promise<T> {
+  const session = await defaultRuntime().createSession(bytes, { threads, spinning: false });
+  try {
+    return await fn(session);
+  } finally {
+    await session.release();
+  }
+}
+
+/** A recommender file's ids and training items (the CLI's commands read them directly). */
+function recommenderOf(model: ModelFile): RecommenderMeta {
+  const meta = parseRecommender(model.bytes, model.source);
+  if (!meta) throw new MaasError("bad_input", `${model.source}: not a recommender (train one with --model mf, bpr or popularity)`);
+  return meta;
+}
+
+/** `maas recommend`: a user's best items from a recommender file. */
+export async function recommendCommand(f: { model: string; user: string; k?: string; includeSeen?: boolean; json?: boolean; threads?: string }): Promise<void> {
+  const model = await loadModel(f.model);
+  const meta = recommenderOf(model);
+  const k = f.k === undefined ? 10 : Number(f.k);
+  if (!Number.isInteger(k) || k < 1) throw new MaasError("bad_input", `--k takes a whole number >= 1; got '${f.k}'`);
+  const [list] = await withSession(model, threadsOf(f.threads), (s) => recommendWith(s, meta, [f.user], k, [f.includeSeen ? [] : seenBy(meta, f.user)]));
+  const known = meta.userIndex.has(f.user);
+  if (f.json) {
+    out(JSON.stringify({ user: f.user, items: list, ...(known ? {} : { fallback: "popularity" }) }));
+    return;
+  }
+  if (!known) out(`(an unknown user: the most popular items)`);
+  list.forEach((r, i) => out(`${i + 1}\t${r.item}\t${Number(r.score.toPrecision(5))}`));
+}
+
+/** A recommender's scores of the (user, item) rows of a table. */
+async function predictPairs(model: ModelFile, meta: RecommenderMeta, table: RawTable, threads: number, json: boolean): Promise<void> {
+  const columns = meta.card.recommender!.columns;
+  const x = readInteractions(table, { user: table.columns.includes(columns.user) ? columns.user : "user", item: table.columns.includes(columns.item) ? columns.item : "item" }, { duplicates: "last" });
+  const users = Array.from(x.user, (u) => x.users[u]);
+  const items = Array.from(x.item, (i) => x.items[i]);
+  const scores = await withBytes(derivedModel(model.bytes, meta, "pairs"), threads, (s) => rateWith(s, users, items));
+  if (!json) out(["row", "user", "item", "score"].join("\t"));
+  users.forEach((u, n) => out(json ? JSON.stringify({ user: u, item: items[n], prediction: scores[n] }) : [x.row[n], u, items[n], Number(scores[n].toPrecision(5))].join("\t")));
+}
+
 /** An image model's input images, converted to the model's channels and size. */
 function modelImages(model: ModelFile, data: string, labels?: string) {
   const { channels, height, width } = model.card!.image!;
@@ -67,6 +115,7 @@ export async function predictCommand(f: { model: string; data: string; labels?: 
     return;
   }
   const table = await readTable(f.data);
+  if (card.recommender) return predictPairs(model, recommenderOf(model), table, threadsOf(f.threads), f.json === true);
   if (card.sequence) {
     const set = modelSequences(card, table, false);
     const records = await withSession(model, threadsOf(f.threads), (s) => model.predictSequencesWith(s, set));
@@ -90,7 +139,13 @@ export async function predictCommand(f: { model: string; data: string; labels?: 
 export async function evalCommand(f: { model: string; data: string; labels?: string; target?: string; json?: boolean; threads?: string }): Promise<void> {
   const model = await loadModel(f.model);
   const card = model.requireCard();
-  const result = card.image
+  const threads = threadsOf(f.threads);
+  const recommender = card.recommender ? recommenderOf(model) : undefined;
+  const result = recommender
+    ? await withSession(model, threads, async (top) =>
+        withBytes(derivedModel(model.bytes, recommender, "pairs"), threads, async (pairs) => evaluateInteractionsWith({ top, pairs }, recommender, await readTable(f.data))),
+      )
+    : card.image
     ? await withSession(model, threadsOf(f.threads), async (s) => model.evaluateImagesWith(s, await modelImages(model, f.data, f.labels)))
     : card.sequence
       ? await withSession(model, threadsOf(f.threads), async (s) => model.evaluateSequencesWith(s, modelSequences(card, await readTable(f.data), true)))
@@ -127,7 +182,9 @@ export async function inspectCommand(file: string, f: { json?: boolean }): Promi
     return;
   }
   out(`task: ${card.task} of '${card.target}' (${card.spec.model.kind})`);
-  out("features:");
+  const r = card.recommender;
+  if (r) out(`interactions: ${r.users} users x ${r.items} items (${r.feedback}), ${r.factors} factors; columns ${Object.entries(r.columns).map(([k, v]) => `${k} '${v}'`).join(", ")}`);
+  else out("features:");
   for (const x of card.features) {
     const enc = "standardize" in x.encoding ? `mean ${Number(x.encoding.standardize.mean.toPrecision(6))}, std ${Number(x.encoding.standardize.std.toPrecision(6))}` : `${x.encoding.oneHot.categories.length} categories + unknown`;
     out(`  ${x.name}: ${x.type} (${enc})`);
