@@ -50,6 +50,7 @@ export interface TrainFlags {
   timestamp?: string;
   factors?: string;
   reg?: string;
+  alpha?: string;
   json?: boolean;
 }
 
@@ -94,6 +95,7 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
   set(model, "dropout", num("dropout", f.dropout));
   set(model, "factors", num("factors", f.factors, true));
   set(model, "reg", num("reg", f.reg));
+  set(model, "alpha", num("alpha", f.alpha));
   const interactions = obj(base.interactions);
   set(interactions, "user", f.user);
   set(interactions, "item", f.item);

@@ -99,10 +99,12 @@ describe("implicit feedback", () => {
     return tableFromRows("clicks.csv", ["user", "item"], rows);
   }
 
-  test("bpr recovers the planted preferences far better than popularity", async () => {
+  test("bpr and als recover the planted preferences far better than popularity", async () => {
     const table = implicitTable();
     const bpr = await trainRecommender(table, TabularSpecSchema.parse({ model: { kind: "bpr", factors: 16 }, training: { epochs: 30, validationSplit: 0.2 } }), { runtime });
+    const als = await trainRecommender(table, TabularSpecSchema.parse({ model: { kind: "als", factors: 16, reg: 0.1 }, training: { epochs: 10, validationSplit: 0.2 } }), { runtime });
     const pop = await trainRecommender(table, TabularSpecSchema.parse({ model: { kind: "popularity" }, training: { validationSplit: 0.2 } }), { runtime });
+    expect(als.card.metrics["ndcg@10"]).toBeGreaterThan(2 * pop.card.metrics["ndcg@10"]);
     expect(bpr.card.recommender).toMatchObject({ kind: "bpr", feedback: "implicit", users: 400 });
     expect(bpr.card.target).toBe("item");
     expect(bpr.card.metrics["ndcg@10"]).toBeGreaterThan(2 * pop.card.metrics["ndcg@10"]);

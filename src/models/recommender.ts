@@ -19,6 +19,7 @@ import type { FactorWeights } from "./factorization.js";
 import { topNGraph } from "./factorization.js";
 import type { FactorFit } from "./factor-trainer.js";
 import { fitFactors } from "./factor-trainer.js";
+import { fitAls } from "./als.js";
 import { rankingMetrics } from "./ranking-metrics.js";
 import type { RecommenderMeta } from "./recommender-file.js";
 import { derivedModel, interactionsMetadata, parseRecommender } from "./recommender-file.js";
@@ -42,9 +43,11 @@ export async function trainRecommender(table: RawTable, spec: TabularSpec, optio
   const kind = spec.model.kind as RecommenderKind;
   const roles = spec.interactions ?? { user: "user", item: "item", duplicates: "last" as const };
   const explicit = kind === "mf";
+  // mf predicts ratings; als reads a value column, when named, as the strength of an interaction.
+  const valued = explicit || (kind === "als" && spec.target !== undefined);
   const x = readInteractions(
     table,
-    { user: roles.user, item: roles.item, ...(explicit ? { rating: spec.target } : {}), ...(roles.timestamp ? { timestamp: roles.timestamp } : {}) },
+    { user: roles.user, item: roles.item, ...(valued ? { rating: spec.target } : {}), ...(roles.timestamp ? { timestamp: roles.timestamp } : {}) },
     { ...(roles.scale ? { scale: roles.scale } : {}), duplicates: roles.duplicates },
   );
   const rng = new Random(spec.training.seed);
@@ -53,7 +56,9 @@ export async function trainRecommender(table: RawTable, spec: TabularSpec, optio
 
   let fit: FactorFit;
   if (kind === "popularity") fit = popularity(x, split.train);
-  else {
+  else if (kind === "als") {
+    fit = await fitAls(runtime, { factors: spec.model.factors, reg: spec.model.reg, alpha: spec.model.alpha }, spec.training, x, split.train, { ...options, validate: monitorRanking(x, split.test, seen, rng.fork()) });
+  } else {
     const monitor = explicit ? monitorRatings(x, split.test) : monitorRanking(x, split.test, seen, rng.fork());
     fit = await fitFactors(runtime, { kind, factors: spec.model.factors, reg: spec.model.reg }, spec.training, x, split.train, { ...options, validate: monitor });
   }
@@ -64,12 +69,12 @@ export async function trainRecommender(table: RawTable, spec: TabularSpec, optio
     users: x.users.length,
     items: x.items.length,
     factors: fit.weights.factors,
-    columns: { user: roles.user, item: roles.item, ...(explicit ? { rating: spec.target } : {}), ...(roles.timestamp ? { timestamp: roles.timestamp } : {}) },
+    columns: { user: roles.user, item: roles.item, ...(valued ? { rating: spec.target } : {}), ...(roles.timestamp ? { timestamp: roles.timestamp } : {}) },
     ...(roles.scale ? { scale: roles.scale } : {}),
   };
   const card: ModelCard = {
     task: "recommendation",
-    target: explicit ? spec.target! : roles.item,
+    target: valued ? spec.target! : roles.item,
     features: [],
     recommender,
     spec: { model: spec.model, training: spec.training },

@@ -33,9 +33,10 @@ export const ModelSpecSchema = z.object({
    * linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn:
    * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences; recommenders
    * on (user, item) interactions: mf (biased matrix factorisation of ratings), bpr (implicit
-   * feedback, Bayesian personalised ranking), popularity (the baseline: most interacted-with first).
+   * feedback, Bayesian personalised ranking), als (implicit feedback, weighted alternating least
+   * squares), popularity (the baseline: most interacted-with first).
    */
-  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "mf", "bpr", "popularity"]),
+  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "mf", "bpr", "als", "popularity"]),
   /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
   layers: z.array(LayerSchema).optional(),
   /** Hidden layer widths (mlp), or the widths of stacked recurrent layers (rnn, lstm, gru). */
@@ -48,12 +49,14 @@ export const ModelSpecSchema = z.object({
   dropout: z.number().min(0).lt(1).default(0),
   /** Latent factors per user and item (mf, bpr). */
   factors: z.number().int().positive().max(1024).default(32),
-  /** L2 penalty on the factors and biases of each example's user and item (mf, bpr). */
+  /** L2 penalty on the factors and biases of each example's user and item (mf, bpr), or on all factors (als). */
   reg: z.number().min(0).default(0.05),
+  /** Confidence of an interaction (als): c = 1 + alpha x its value (1 without a value column). */
+  alpha: z.number().min(0).default(10),
 });
 
 /** The recommender kinds: they learn from (user, item) interactions instead of feature columns. */
-export const RECOMMENDER_KINDS = ["mf", "bpr", "popularity"] as const;
+export const RECOMMENDER_KINDS = ["mf", "bpr", "als", "popularity"] as const;
 export type RecommenderKind = (typeof RECOMMENDER_KINDS)[number];
 
 export function isRecommenderKind(kind: string): kind is RecommenderKind {
@@ -133,6 +136,8 @@ export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecI
   // ratings, 2,000 x 1,000, 5% observed: SGD at 0.02 reaches Adam's validation RMSE in half the time).
   if (kind === "mf") return { optimizer: "sgd", lr: 0.02, batchSize: 256, epochs: 50, validationSplit: 0.1, earlyStopping: { patience: 5 } };
   if (kind === "bpr") return { optimizer: "adam", lr: 0.01, batchSize: 256, epochs: 30, validationSplit: 0.1, earlyStopping: { patience: 5 } };
+  // ALS: each epoch is a full alternation (users, then items); it converges in a few.
+  if (kind === "als") return { epochs: 15, validationSplit: 0.1, earlyStopping: { patience: 3 } };
   if (kind === "popularity") return { epochs: 1, validationSplit: 0.1, earlyStopping: false };
   return {};
 }
