@@ -22,7 +22,7 @@ function program(): Command {
     .option("--window <steps>", "sequence models: cut the --target series into windows of this many steps")
     .option("--horizon <steps>", "with --window: predict the series this many steps after each window (default 1)")
     .option("--out <file>", "model file to write", "model.onnx")
-    .addOption(new Option("--model <kind>", "model family (default: mlp for tables, cnn for images)").choices(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "mf", "bpr", "als", "popularity"]))
+    .addOption(new Option("--model <kind>", "model family (default: mlp for tables, cnn for images)").choices(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "mf", "svdpp", "bpr", "als", "popularity"]))
     .option("--user <column>", "recommenders: the user id column (default user)")
     .option("--item <column>", "recommenders: the item id column (default item)")
     .option("--timestamp <column>", "recommenders: the time column (orders a user's interactions)")

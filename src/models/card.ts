@@ -20,7 +20,7 @@ export const FeatureSchema = z.object({
 
 /** A recommender's interface (its model file's graph: `user`, `k`, `exclude` -> `items`, `scores`). */
 export const RecommenderCardSchema = z.object({
-  kind: z.enum(["mf", "bpr", "als", "popularity"]),
+  kind: z.enum(["mf", "svdpp", "bpr", "als", "popularity"]),
   /** explicit: scores are predicted ratings; implicit: scores only rank. */
   feedback: z.enum(["explicit", "implicit"]),
   users: z.number().int(),

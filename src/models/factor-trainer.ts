@@ -12,7 +12,7 @@ import { MaasError } from "../errors.js";
 import type { Runtime, Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { BlockShape, FactorKind, FactorWeights } from "./factorization.js";
-import { BATCH, ITEM_TABLES, USER_TABLES, bprObjective, mfObjective, userTables } from "./factorization.js";
+import { BATCH, ITEM_TABLES, USER_TABLES, bprObjective, mfObjective, svdppObjective, userTables } from "./factorization.js";
 import type { EpochReport } from "./trainer.js";
 import { optimizerConfig } from "./trainer.js";
 import type { TrainingSpec } from "./spec.js";
@@ -60,15 +60,18 @@ const zeros = (dims: number[]): Tensor => ({ dtype: "float32", dims, data: new F
 
 /** Fits a factor model on the interactions `rows` of `x`. */
 export async function fitFactors(runtime: Runtime, spec: FactorSpec, training: TrainingSpec, x: Interactions, rows: Int32Array, options: FactorFitOptions = {}): Promise<FactorFit> {
-  if (spec.kind === "mf" && !x.rating) throw new MaasError("bad_input", "mf learns from ratings: name the rating column (target)");
+  if (spec.kind !== "bpr" && !x.rating) throw new MaasError("bad_input", `${spec.kind} learns from ratings: name the rating column (target)`);
   if (rows.length === 0) throw new MaasError("bad_input", "no interactions to train on");
-  const B = Math.min(training.batchSize, rows.length);
-  const mu = x.rating && spec.kind === "mf" ? mean(x.rating, rows) : 0;
+  // SVD++ batches hold whole users: the blocks must fit the user with the most ratings.
+  const histories = spec.kind === "svdpp" ? userRows(x, rows) : undefined;
+  const longest = histories ? Math.max(...histories.map((h) => h.length)) : 0;
+  const B = Math.max(Math.min(training.batchSize, rows.length), longest);
+  const mu = x.rating && spec.kind !== "bpr" ? mean(x.rating, rows) : 0;
   const shape: BlockShape = { factors: spec.factors, reg: spec.reg, userRows: B, itemRows: spec.kind === "bpr" ? 2 * B : B, mean: mu };
   const step = factorStep(spec, training, shape);
   const session = await runtime.createSession(step.model, { threads: training.threads });
   try {
-    return await loop(session, step, spec, training, x, rows, shape, options);
+    return await loop(session, step, spec, training, x, rows, shape, options, histories);
   } finally {
     await session.release();
   }
@@ -76,10 +79,49 @@ export async function fitFactors(runtime: Runtime, spec: FactorSpec, training: T
 
 /** The compiled training step of a factor model: its inputs are blocks of `shape`'s rows, whatever the catalogue's size. */
 export function factorStep(spec: FactorSpec, training: TrainingSpec, shape: BlockShape): CompiledStep {
-  return compileTrainingStep((b) => (spec.kind === "mf" ? mfObjective(b, shape) : bprObjective(b, shape)), optimizerConfig(training));
+  const objective = { mf: mfObjective, svdpp: svdppObjective, bpr: bprObjective }[spec.kind];
+  return compileTrainingStep((b) => objective(b, shape), optimizerConfig(training));
 }
 
-async function loop(session: Session, step: CompiledStep, spec: FactorSpec, training: TrainingSpec, x: Interactions, rows: Int32Array, shape: BlockShape, options: FactorFitOptions): Promise<FactorFit> {
+/** Each user's training interactions (indices into `x`). */
+function userRows(x: Interactions, rows: Int32Array): Int32Array[] {
+  const lists: number[][] = Array.from({ length: x.users.length }, () => []);
+  for (const r of rows) lists[x.user[r]].push(r);
+  return lists.map((l) => Int32Array.from(l));
+}
+
+/**
+ * One epoch's batches: shuffled slices of the rows; for SVD++, whole users in shuffled order, as
+ * many as fit `capacity` ratings.
+ */
+function epochBatches(rows: Int32Array, batchSize: number, histories: Int32Array[] | undefined, rng: Random): Int32Array[] {
+  const order = Int32Array.from(rows);
+  if (!histories) {
+    shuffle(order, rng);
+    const out: Int32Array[] = [];
+    for (let start = 0; start < order.length; start += batchSize) out.push(order.subarray(start, Math.min(order.length, start + batchSize)));
+    return out;
+  }
+  const users = Int32Array.from({ length: histories.length }, (_v, u) => u);
+  shuffle(users, rng);
+  const out: Int32Array[] = [];
+  let start = 0;
+  let end = 0;
+  for (const u of users) {
+    const h = histories[u];
+    if (h.length === 0) continue;
+    if (end - start + h.length > Math.max(batchSize, h.length)) {
+      out.push(order.subarray(start, end));
+      start = end;
+    }
+    order.set(h, end);
+    end += h.length;
+  }
+  if (end > start) out.push(order.subarray(start, end));
+  return out;
+}
+
+async function loop(session: Session, step: CompiledStep, spec: FactorSpec, training: TrainingSpec, x: Interactions, rows: Int32Array, shape: BlockShape, options: FactorFitOptions, histories?: Int32Array[]): Promise<FactorFit> {
   const [U, I] = [x.users.length, x.items.length];
   const rng = new Random(training.seed);
   const initRng = rng.fork();
@@ -87,7 +129,8 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
   const negativeRng = rng.fork();
 
   // The tables in full: factors drawn, biases and optimizer state zero.
-  const owner = (name: string) => [...userTables(spec.kind), ITEM_TABLES.factors, ITEM_TABLES.bias].find((t) => name === t || name.startsWith(`${t}.`));
+  const itemTables = [ITEM_TABLES.factors, ITEM_TABLES.bias, ...(spec.kind === "svdpp" ? [ITEM_TABLES.implicit] : [])];
+  const owner = (name: string) => [...userTables(spec.kind), ...itemTables].find((t) => name === t || name.startsWith(`${t}.`));
   const tables: RowTable[] = [];
   const dense: Record<string, Tensor> = {};
   const spare: Record<string, Tensor> = { loss: zeros([]) };
@@ -118,22 +161,22 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
   const positives = spec.kind === "bpr" ? pairSet(x, rows) : undefined;
 
   const fetch = ["loss", ...step.carries.map((c) => c.output)];
-  const batchesPerEpoch = Math.ceil(rows.length / training.batchSize);
+  const batchesPerEpoch = epochBatches(rows, training.batchSize, histories, new Random(0)).length;
+  // SVD++: |N(u)|^-½ per user, placed in the batch's membership matrix.
+  const norm = histories?.map((h) => (h.length > 0 ? 1 / Math.sqrt(h.length) : 0));
+  const members = histories ? new Float32Array(shape.userRows * B) : undefined;
   const history: EpochReport[] = [];
   let best = { loss: Infinity, epoch: 0, weights: undefined as FactorWeights | undefined };
   let sinceBest = 0;
   let stepCount = 0;
   let stoppedEarly = false;
-  const order = Int32Array.from(rows);
 
   for (let epoch = 0; epoch < training.epochs; epoch++) {
     const started = performance.now();
-    shuffle(order, shuffleRng);
     let lossSum = 0;
     let lr = training.lr;
-    for (let start = 0; start < order.length; start += training.batchSize) {
+    for (const batch of epochBatches(rows, training.batchSize, histories, shuffleRng)) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error("training was cancelled");
-      const batch = order.subarray(start, Math.min(order.length, start + training.batchSize));
       const n = batch.length;
       let nu = 0;
       let ni = 0;
@@ -169,8 +212,13 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
         step: { dtype: "float32", dims: [], data: Float32Array.of(stepCount) },
       };
       for (const t of tables) feeds[t.input] = t.block;
-      if (spec.kind === "mf") feeds[BATCH.rating] = { dtype: "float32", dims: [n], data: local.r.subarray(0, n) };
-      else feeds[BATCH.negative] = { dtype: "int64", dims: [n], data: local.j.subarray(0, n) };
+      if (spec.kind === "bpr") feeds[BATCH.negative] = { dtype: "int64", dims: [n], data: local.j.subarray(0, n) };
+      else feeds[BATCH.rating] = { dtype: "float32", dims: [n], data: local.r.subarray(0, n) };
+      if (members && norm) {
+        const m = members.subarray(0, shape.userRows * n).fill(0);
+        for (let e = 0; e < n; e++) m[Number(local.u[e]) * n + e] = norm[x.user[batch[e]]];
+        feeds[BATCH.members] = { dtype: "float32", dims: [shape.userRows, n], data: m };
+      }
       const out = await session.run(feeds, fetch, spare);
       lossSum += (out.loss.data as Float32Array)[0];
       for (const t of tables) scatterRows(t, t.side === "user" ? usersIn : itemsIn, t.side === "user" ? nu : ni);
@@ -181,9 +229,9 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
       for (let k = 0; k < ni; k++) itemSlot[itemsIn[k]] = -1;
     }
     const trainSeconds = (performance.now() - started) / 1000;
-    const trainLoss = lossSum / order.length;
+    const trainLoss = lossSum / rows.length;
     if (!Number.isFinite(trainLoss)) throw new MaasError("unprocessable", `training diverged in epoch ${epoch + 1} (loss ${trainLoss}); lower the learning rate (now ${training.lr})`);
-    const current = weightsOf(x, shape, tables);
+    const current = weightsOf(x, shape, tables, histories);
     const validated = options.validate?.(current);
     const report: EpochReport = {
       epoch: epoch + 1,
@@ -191,7 +239,7 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
       trainLoss,
       ...(validated ? { validationLoss: validated.loss, metrics: validated.metrics } : { metrics: {} }),
       lr,
-      samplesPerSecond: order.length / trainSeconds,
+      samplesPerSecond: rows.length / trainSeconds,
       seconds: (performance.now() - started) / 1000,
     };
     history.push(report);
@@ -208,7 +256,7 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
   }
   const keepLast = training.earlyStopping === false || !best.weights;
   return {
-    weights: keepLast ? weightsOf(x, shape, tables) : best.weights!,
+    weights: keepLast ? weightsOf(x, shape, tables, histories) : best.weights!,
     history,
     bestEpoch: keepLast ? history.length : best.epoch,
     stoppedEarly,
@@ -236,8 +284,11 @@ function scatterRows(t: RowTable, rows: Int32Array, count: number): void {
   for (let k = 0; k < count; k++) t.full.set(next.subarray(k * t.width, (k + 1) * t.width), rows[k] * t.width);
 }
 
-/** The current tables as a model's weights: copies, each with the zero row for unknown ids appended. */
-function weightsOf(x: Interactions, shape: BlockShape, tables: RowTable[]): FactorWeights {
+/**
+ * The current tables as a model's weights: copies, each with the zero row for unknown ids appended;
+ * for SVD++, each user's |N(u)|^-½ Σ y_j folded into p_u (what the user scores with).
+ */
+function weightsOf(x: Interactions, shape: BlockShape, tables: RowTable[], histories?: Int32Array[]): FactorWeights {
   const [U, I, f] = [x.users.length, x.items.length, shape.factors];
   const table = (name: string, rows: number, width: number) => {
     const out = new Float32Array((rows + 1) * width);
@@ -245,11 +296,19 @@ function weightsOf(x: Interactions, shape: BlockShape, tables: RowTable[]): Fact
     if (t) out.set(t.full);
     return out;
   };
+  const userFactors = table(USER_TABLES.factors, U, f);
+  const implicit = tables.find((r) => r.input === ITEM_TABLES.implicit);
+  if (histories && implicit) {
+    histories.forEach((h, u) => {
+      const scale = h.length > 0 ? 1 / Math.sqrt(h.length) : 0;
+      for (const e of h) for (let k = 0; k < f; k++) userFactors[u * f + k] += scale * implicit.full[x.item[e] * f + k];
+    });
+  }
   return {
     users: x.users,
     items: x.items,
     factors: f,
-    userFactors: table(USER_TABLES.factors, U, f),
+    userFactors,
     userBias: table(USER_TABLES.bias, U, 1),
     itemFactors: table(ITEM_TABLES.factors, I, f),
     itemBias: table(ITEM_TABLES.bias, I, 1),

@@ -4,6 +4,8 @@
 //
 //   explicit (mf):  r̂(u, i) = μ + b_u + b_i + p_u · q_i, loss = Σ (r̂ - r)² + λ(|p_u|² + |q_i|² + b_u² + b_i²)
 //                   with μ the training ratings' mean, fixed
+//   svd++ (svdpp):  r̂(u, i) = μ + b_u + b_i + q_i · (p_u + |N(u)|^-½ Σ_{j ∈ N(u)} y_j), N(u) the user's
+//                   training items, with λ|y_i|² added per example; exported with the sum folded into p_u
 //   implicit (bpr): x(u, i) = b_i + p_u · q_i, loss = Σ -log σ(x(u, i) - x(u, j)) + λ(|p_u|² + |q_i|² + |q_j|² + b_i² + b_j²)
 //                   for an observed pair (u, i) and an item j the user has not interacted with
 //   popularity:     x(u, i) = log(1 + count_i), nothing trained.
@@ -17,17 +19,17 @@ import { topK } from "../engine/ops-rank.js";
 import type { Objective } from "../engine/training-step.js";
 import type { Tensor } from "../runtime/tensor.js";
 
-export type FactorKind = "mf" | "bpr" | "popularity";
+export type FactorKind = "mf" | "svdpp" | "bpr" | "popularity";
 
 /** The row tables of each side; every other parameter (μ) is dense. */
 export const USER_TABLES = { factors: "user.factors", bias: "user.bias" } as const;
-export const ITEM_TABLES = { factors: "item.factors", bias: "item.bias" } as const;
+export const ITEM_TABLES = { factors: "item.factors", bias: "item.bias", implicit: "item.implicit" } as const;
 
 /** The score of an excluded item: below any real one. */
 const EXCLUDED = -3e38;
 
 /** Batch inputs of the training graphs: local row indices into the blocks, and the ratings. */
-export const BATCH = { user: "u", item: "i", negative: "j", rating: "r" } as const;
+export const BATCH = { user: "u", item: "i", negative: "j", rating: "r", members: "m" } as const;
 
 export interface BlockShape {
   factors: number;
@@ -42,7 +44,7 @@ export interface BlockShape {
 
 /** The user tables a kind trains (bpr has no user bias: it cancels in x(u, i) - x(u, j)). */
 export function userTables(kind: FactorKind): string[] {
-  return kind === "mf" ? [USER_TABLES.factors, USER_TABLES.bias] : [USER_TABLES.factors];
+  return kind === "mf" || kind === "svdpp" ? [USER_TABLES.factors, USER_TABLES.bias] : [USER_TABLES.factors];
 }
 
 const sumSquares = (x: Value): Value => reduceSum(mul(x, x), [1]);
@@ -60,6 +62,29 @@ export function mfObjective(b: Builder, s: BlockShape): Objective {
   const predicted = add(add(squeeze(add(bu, bi), [1]), reduceSum(mul(p, q), [1])), s.mean);
   const err = sub(predicted, r);
   const penalty = add(add(sumSquares(p), sumSquares(q)), squeeze(add(mul(bu, bu), mul(bi, bi)), [1]));
+  return { loss: reduceSum(add(mul(err, err), mul(penalty, s.reg))) };
+}
+
+/**
+ * SVD++ over a batch of whole users (every training rating of each user in the batch, so that the
+ * batch's items are the users' N(u)): `m` [userRows, batch] holds |N(u)|^-½ where example e is
+ * user slot s's, 0 elsewhere, and z = m · y_i sums each user's implicit vectors.
+ */
+export function svdppObjective(b: Builder, s: BlockShape): Objective {
+  const g = b.graph;
+  const u = g.input(BATCH.user, "int64", ["batch"]);
+  const i = g.input(BATCH.item, "int64", ["batch"]);
+  const r = g.input(BATCH.rating, "float32", ["batch"]);
+  const members = g.input(BATCH.members, "float32", [s.userRows, "batch"]);
+  const p = gather(b.param(USER_TABLES.factors, [s.userRows, s.factors], "zeros", false), u);
+  const q = gather(b.param(ITEM_TABLES.factors, [s.itemRows, s.factors], "zeros", false), i);
+  const y = gather(b.param(ITEM_TABLES.implicit, [s.itemRows, s.factors], "zeros", false), i);
+  const bu = gather(b.param(USER_TABLES.bias, [s.userRows, 1], "zeros", false), u);
+  const bi = gather(b.param(ITEM_TABLES.bias, [s.itemRows, 1], "zeros", false), i);
+  const z = gather(matmul(members, y), u); // [batch, f]: each example's user's normalised Σ y_j
+  const predicted = add(add(squeeze(add(bu, bi), [1]), reduceSum(mul(add(p, z), q), [1])), s.mean);
+  const err = sub(predicted, r);
+  const penalty = add(add(add(sumSquares(p), sumSquares(q)), sumSquares(y)), squeeze(add(mul(bu, bu), mul(bi, bi)), [1]));
   return { loss: reduceSum(add(mul(err, err), mul(penalty, s.reg))) };
 }
 

@@ -87,6 +87,14 @@ describe("mf", async () => {
   });
 });
 
+test("svd++ trains through the same file format, as good as mf on planted ratings", async () => {
+  const { table } = ratingsTable();
+  const mf = await trainRecommender(table, TabularSpecSchema.parse({ target: "rating", model: { kind: "mf", factors: 8 }, training: { epochs: 30 } }), { runtime });
+  const svdpp = await trainRecommender(table, TabularSpecSchema.parse({ target: "rating", model: { kind: "svdpp", factors: 8 }, training: { epochs: 30 } }), { runtime });
+  expect(svdpp.card.recommender).toMatchObject({ kind: "svdpp", feedback: "explicit" });
+  expect(svdpp.card.metrics.rmse).toBeLessThan(1.1 * mf.card.metrics.rmse);
+}, 60_000);
+
 describe("implicit feedback", () => {
   /** Each user's items: the 15 of 150 with the highest planted score, so there is a preference to recover. */
   function implicitTable() {

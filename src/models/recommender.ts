@@ -42,7 +42,7 @@ export async function trainRecommender(table: RawTable, spec: TabularSpec, optio
   const started = performance.now();
   const kind = spec.model.kind as RecommenderKind;
   const roles = spec.interactions ?? { user: "user", item: "item", duplicates: "last" as const };
-  const explicit = kind === "mf";
+  const explicit = kind === "mf" || kind === "svdpp";
   // mf predicts ratings; als reads a value column, when named, as the strength of an interaction.
   const valued = explicit || (kind === "als" && spec.target !== undefined);
   const x = readInteractions(

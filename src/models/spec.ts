@@ -32,11 +32,12 @@ export const ModelSpecSchema = z.object({
   /**
    * linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn:
    * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences; recommenders
-   * on (user, item) interactions: mf (biased matrix factorisation of ratings), bpr (implicit
+   * on (user, item) interactions: mf (biased matrix factorisation of ratings), svdpp (mf plus the
+   * items each user rated, SVD++), bpr (implicit
    * feedback, Bayesian personalised ranking), als (implicit feedback, weighted alternating least
    * squares), popularity (the baseline: most interacted-with first).
    */
-  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "mf", "bpr", "als", "popularity"]),
+  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "mf", "svdpp", "bpr", "als", "popularity"]),
   /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
   layers: z.array(LayerSchema).optional(),
   /** Hidden layer widths (mlp), or the widths of stacked recurrent layers (rnn, lstm, gru). */
@@ -47,7 +48,7 @@ export const ModelSpecSchema = z.object({
   activation: ActivationSchema.default("relu"),
   /** Dropout rate after each hidden layer while training (mlp only). */
   dropout: z.number().min(0).lt(1).default(0),
-  /** Latent factors per user and item (mf, bpr). */
+  /** Latent factors per user and item (mf, svdpp, bpr, als). */
   factors: z.number().int().positive().max(1024).default(32),
   /** L2 penalty on the factors and biases of each example's user and item (mf, bpr), or on all factors (als). */
   reg: z.number().min(0).default(0.05),
@@ -56,7 +57,7 @@ export const ModelSpecSchema = z.object({
 });
 
 /** The recommender kinds: they learn from (user, item) interactions instead of feature columns. */
-export const RECOMMENDER_KINDS = ["mf", "bpr", "als", "popularity"] as const;
+export const RECOMMENDER_KINDS = ["mf", "svdpp", "bpr", "als", "popularity"] as const;
 export type RecommenderKind = (typeof RECOMMENDER_KINDS)[number];
 
 export function isRecommenderKind(kind: string): kind is RecommenderKind {
@@ -134,7 +135,7 @@ export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecI
   if (kind === "cnn") return { lr: 0.002, batchSize: 64, epochs: 10, schedule: { kind: "cosine" }, validationSplit: 0.1, earlyStopping: { patience: 3 } };
   // Matrix factorisation: per-rating SGD steps summed over batches of 256 (measured on planted
   // ratings, 2,000 x 1,000, 5% observed: SGD at 0.02 reaches Adam's validation RMSE in half the time).
-  if (kind === "mf") return { optimizer: "sgd", lr: 0.02, batchSize: 256, epochs: 50, validationSplit: 0.1, earlyStopping: { patience: 5 } };
+  if (kind === "mf" || kind === "svdpp") return { optimizer: "sgd", lr: 0.02, batchSize: 256, epochs: 50, validationSplit: 0.1, earlyStopping: { patience: 5 } };
   if (kind === "bpr") return { optimizer: "adam", lr: 0.01, batchSize: 256, epochs: 30, validationSplit: 0.1, earlyStopping: { patience: 5 } };
   // ALS: each epoch is a full alternation (users, then items); it converges in a few.
   if (kind === "als") return { epochs: 15, validationSplit: 0.1, earlyStopping: { patience: 3 } };
@@ -188,8 +189,8 @@ export const TabularSpecSchema = z
       ctx.addIssue({ code: "custom", message: "target is required: the column to predict", path: ["target"] });
       return z.NEVER;
     }
-    if (s.model.kind === "mf" && s.target === undefined) {
-      ctx.addIssue({ code: "custom", message: "mf learns from ratings: name the rating column as the target", path: ["target"] });
+    if ((s.model.kind === "mf" || s.model.kind === "svdpp") && s.target === undefined) {
+      ctx.addIssue({ code: "custom", message: `${s.model.kind} learns from ratings: name the rating column as the target`, path: ["target"] });
       return z.NEVER;
     }
     const training = TrainingSpecSchema.safeParse({ ...trainingDefaults(s.model.kind), ...s.training });
