@@ -29,6 +29,8 @@ function program(): Command {
     .option("--factors <n>", "recommenders: latent factors per user and item (mf, bpr)")
     .option("--reg <x>", "recommenders: L2 penalty (mf, bpr: per example's rows; als: on all factors)")
     .option("--alpha <x>", "als: confidence per unit of interaction (c = 1 + alpha x value)")
+    .addOption(new Option("--holdout <how>", "recommenders: which pairs to validate on").choices(["random", "user", "last"]))
+    .option("--folds <k>", "recommenders: first report k-fold cross-validated metrics")
     .addOption(new Option("--task <task>", "regression or classification (inferred when omitted)").choices(["regression", "classification"]))
     .option("--hidden <widths>", "hidden layer widths, e.g. 64,32 (mlp)")
     .addOption(new Option("--activation <fn>", "hidden activation (mlp)").choices(["relu", "tanh", "sigmoid", "gelu"]))

@@ -10,7 +10,7 @@ import type { EpochReport } from "../models/trainer.js";
 import { MaasError } from "../errors.js";
 import type { TabularSpec } from "../models/spec.js";
 import { TabularSpecSchema, isRecommenderKind } from "../models/spec.js";
-import { trainRecommender } from "../models/recommender.js";
+import { crossValidate, trainRecommender } from "../models/recommender.js";
 import { trainTable } from "../models/tabular.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { Progress } from "./progress.js";
@@ -51,6 +51,8 @@ export interface TrainFlags {
   factors?: string;
   reg?: string;
   alpha?: string;
+  holdout?: string;
+  folds?: string;
   json?: boolean;
 }
 
@@ -100,6 +102,7 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
   set(interactions, "user", f.user);
   set(interactions, "item", f.item);
   set(interactions, "timestamp", f.timestamp);
+  set(interactions, "holdout", f.holdout);
   set(training, "epochs", num("epochs", f.epochs, true));
   set(training, "batchSize", num("batch-size", f.batchSize, true));
   set(training, "lr", num("lr", f.lr));
@@ -141,6 +144,8 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const spec = await resolveSpec(f, images);
   const progress = new Progress(spec.training.epochs);
   let result: { onnx: Uint8Array; card: ModelCard; columns: ColumnInfo[] };
+  let crossValidation: Awaited<ReturnType<typeof crossValidate>> | undefined;
+  if (f.folds !== undefined && !isRecommenderKind(spec.model.kind)) throw bad("--folds cross-validates recommenders (mf, svdpp, bpr, als, popularity)");
   try {
     const onEpoch = (r: EpochReport) => progress.epoch(r);
     if (images) {
@@ -148,7 +153,9 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       if (set.resized) process.stderr.write(`maas: ${set.resized} image(s) resized to ${set.height}x${set.width}\n`);
       result = { ...(await trainImages(set, spec.model, spec.training, { onEpoch })), columns: [] };
     } else if (isRecommenderKind(spec.model.kind)) {
-      result = { ...(await trainRecommender(await readTable(f.data), spec, { onEpoch })), columns: [] };
+      const table = await readTable(f.data);
+      if (f.folds !== undefined) crossValidation = await crossValidate(table, spec, num("folds", f.folds, true)!);
+      result = { ...(await trainRecommender(table, spec, { onEpoch })), columns: [] };
     } else if (isSequenceKind(spec.model.kind)) {
       result = { ...(await trainSequenceTable(await readTable(f.data), spec, { onEpoch })), columns: [] };
     } else {
@@ -181,6 +188,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     bestEpoch: card.training.bestEpoch,
     seconds: Number(card.training.seconds.toFixed(3)),
     metrics: card.metrics,
+    ...(crossValidation ? { crossValidation: { folds: crossValidation.folds.length, mean: crossValidation.mean, std: crossValidation.std } } : {}),
   };
   if (f.json) {
     process.stdout.write(JSON.stringify(summary) + "\n");
@@ -192,6 +200,9 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${summary.features.length === 1 && (card.image || card.sequence || card.recommender) ? summary.features[0] : `${card.features.length} feature column(s)`}`,
       `${card.dataset.trainRows} training rows, ${card.dataset.validationRows} validation rows; kept epoch ${card.training.bestEpoch} of ${card.training.epochs} (${summary.seconds} s)`,
       `${card.dataset.validationRows > 0 ? "validation" : "training"} metrics: ${metrics}`,
+      ...(crossValidation
+        ? [`${crossValidation.folds.length}-fold cross-validation: ${Object.keys(crossValidation.mean).map((k) => `${k} ${Number(crossValidation!.mean[k].toPrecision(4))} ± ${Number(crossValidation!.std[k].toPrecision(2))}`).join(", ")}`]
+        : []),
       ...(summary.ignored.length > 0 ? [`ignored columns: ${summary.ignored.map((c) => `${c.name} (${c.kind})`).join(", ")}`] : []),
     ].join("\n") + "\n",
   );

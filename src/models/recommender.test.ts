@@ -7,7 +7,7 @@ import { OnnxRuntime } from "../runtime/onnxruntime.js";
 import type { FactorWeights } from "./factorization.js";
 import { plantedRatings } from "./factor-fixtures.js";
 import { derivedModel, parseRecommender, rateWith, recommendWith, seenBy, similarWith, weightsOf } from "./recommender-file.js";
-import { trainRecommender } from "./recommender.js";
+import { crossValidate, trainRecommender } from "./recommender.js";
 import { TabularSpecSchema } from "./spec.js";
 
 const runtime = new OnnxRuntime();
@@ -118,6 +118,29 @@ describe("implicit feedback", () => {
     expect(bpr.card.metrics["ndcg@10"]).toBeGreaterThan(2 * pop.card.metrics["ndcg@10"]);
     expect(bpr.card.metrics["recall@10"]).toBeGreaterThan(0.3);
   }, 60_000);
+});
+
+test("k-fold cross-validation: each fold held out once; mean and spread of its metrics", async () => {
+  const { table } = ratingsTable();
+  const spec = TabularSpecSchema.parse({ target: "rating", model: { kind: "mf", factors: 4 }, training: { epochs: 10 } });
+  const cv = await crossValidate(table, spec, 3, { runtime });
+  expect(cv.folds).toHaveLength(3);
+  expect(cv.mean.rmse).toBeCloseTo((cv.folds[0].rmse + cv.folds[1].rmse + cv.folds[2].rmse) / 3, 10);
+  expect(cv.std.rmse).toBeGreaterThan(0);
+}, 60_000);
+
+test("leave-last-out: each user's latest interaction by time is held out", async () => {
+  // Four users with three clicks each, at times 1..3; user d's latest is written first.
+  const rows = ["a", "b", "c", "d"].flatMap((u) => [1, 2, 3].map((t) => [u, `${u}-item-${t}`, String(u === "d" ? 4 - t : t)]));
+  const table = tableFromRows("clicks.csv", ["user", "item", "at"], rows);
+  const spec = TabularSpecSchema.parse({ model: { kind: "popularity" }, interactions: { timestamp: "at", holdout: "last" } });
+  const { card } = await trainRecommender(table, spec, { runtime });
+  expect([card.dataset.trainRows, card.dataset.validationRows]).toEqual([8, 4]);
+  // The held-out items (a's, b's and c's at time 3, d's first row) were clicked by no one in
+  // training: they score 0 in popularity, below the other users' 6 items, and tie among themselves,
+  // broken by first appearance (TopK's rule): a's ranks 7th, b's 8th, c's 9th, d's 10th.
+  expect(card.metrics["recall@10"]).toBe(1);
+  expect(card.metrics["ndcg@10"]).toBeCloseTo([8, 9, 10, 11].reduce((s, r) => s + 1 / Math.log2(r), 0) / 4, 10);
 });
 
 describe("bad input", () => {

@@ -6,7 +6,8 @@
 //   per-user holdout), the user's training items excluded from the lists (recommender-evaluation.ts).
 import type { Interactions } from "../data/interactions.js";
 import { readInteractions } from "../data/interactions.js";
-import { perUserHoldout, randomHoldout } from "../data/interaction-splits.js";
+import type { InteractionSplit } from "../data/interaction-splits.js";
+import { kFolds, leaveLastOut, perUserHoldout, randomHoldout } from "../data/interaction-splits.js";
 import type { RawTable } from "../data/table.js";
 import { encodeModel } from "../engine/onnx-codec.js";
 import { Random } from "../engine/random.js";
@@ -36,33 +37,40 @@ export interface RecommenderResult {
   card: ModelCard;
 }
 
-/** Trains the recommender `spec` describes on an interaction table. */
-export async function trainRecommender(table: RawTable, spec: TabularSpec, options: FitOptions & { runtime?: Runtime } = {}): Promise<RecommenderResult> {
-  const runtime = options.runtime ?? defaultRuntime();
-  const started = performance.now();
+/** The interactions of a recommender's table, read with its spec's columns and policies. */
+function interactionsOf(table: RawTable, spec: TabularSpec) {
   const kind = spec.model.kind as RecommenderKind;
   const roles = spec.interactions ?? { user: "user", item: "item", duplicates: "last" as const };
   const explicit = kind === "mf" || kind === "svdpp";
-  // mf predicts ratings; als reads a value column, when named, as the strength of an interaction.
+  // mf and svd++ predict ratings; als reads a value column, when named, as the strength of an interaction.
   const valued = explicit || (kind === "als" && spec.target !== undefined);
   const x = readInteractions(
     table,
     { user: roles.user, item: roles.item, ...(valued ? { rating: spec.target } : {}), ...(roles.timestamp ? { timestamp: roles.timestamp } : {}) },
     { ...(roles.scale ? { scale: roles.scale } : {}), duplicates: roles.duplicates },
   );
+  return { x, kind, roles, explicit, valued };
+}
+
+/**
+ * The held-out pairs: `random` (the default for ratings), `user` (a fraction of each user's, the
+ * default for implicit feedback), or `last` (each user's latest, by the timestamp column, else the
+ * file's order).
+ */
+function holdoutOf(x: Interactions, spec: TabularSpec, explicit: boolean, rng: Random): InteractionSplit {
+  const fraction = spec.training.validationSplit || 0.1;
+  const holdout = spec.interactions?.holdout ?? (explicit ? "random" : "user");
+  if (holdout === "last") return leaveLastOut(x);
+  return holdout === "random" ? randomHoldout(x, fraction, rng) : perUserHoldout(x, fraction, rng);
+}
+
+/** Trains the recommender `spec` describes on an interaction table. */
+export async function trainRecommender(table: RawTable, spec: TabularSpec, options: FitOptions & { runtime?: Runtime } = {}): Promise<RecommenderResult> {
+  const started = performance.now();
+  const { x, kind, roles, explicit, valued } = interactionsOf(table, spec);
   const rng = new Random(spec.training.seed);
-  const split = explicit ? randomHoldout(x, spec.training.validationSplit || 0.1, rng.fork()) : perUserHoldout(x, spec.training.validationSplit || 0.1, rng.fork());
-  const seen = seenLists(x, split.train);
-
-  let fit: FactorFit;
-  if (kind === "popularity") fit = popularity(x, split.train);
-  else if (kind === "als") {
-    fit = await fitAls(runtime, { factors: spec.model.factors, reg: spec.model.reg, alpha: spec.model.alpha }, spec.training, x, split.train, { ...options, validate: monitorRanking(x, split.test, seen, rng.fork()) });
-  } else {
-    const monitor = explicit ? monitorRatings(x, split.test) : monitorRanking(x, split.test, seen, rng.fork());
-    fit = await fitFactors(runtime, { kind, factors: spec.model.factors, reg: spec.model.reg }, spec.training, x, split.train, { ...options, validate: monitor });
-  }
-
+  const split = holdoutOf(x, spec, explicit, rng.fork());
+  const { fit, metrics, encode } = await trainOn(x, split, spec, rng, table.source, options);
   const recommender: NonNullable<ModelCard["recommender"]> = {
     kind,
     feedback: explicit ? "explicit" : "implicit",
@@ -78,22 +86,58 @@ export async function trainRecommender(table: RawTable, spec: TabularSpec, optio
     features: [],
     recommender,
     spec: { model: spec.model, training: spec.training },
-    metrics: {},
+    metrics,
     dataset: { source: table.source, rows: table.rows, columns: table.columns.length, sha256: tableFingerprint(table), trainRows: split.train.length, validationRows: split.test.length },
-    training: { epochs: fit.history.length, bestEpoch: fit.bestEpoch, seconds: 0 },
+    training: { epochs: fit.history.length, bestEpoch: fit.bestEpoch, seconds: (performance.now() - started) / 1000 },
     version: VERSION,
   };
-  const encode = (c: ModelCard) =>
+  return { onnx: encode(card), card };
+}
+
+/** Metrics of each of `k` folds (each fold held out once, the model trained on the rest), with their mean and standard deviation. */
+export async function crossValidate(table: RawTable, spec: TabularSpec, k: number, options: FitOptions & { runtime?: Runtime } = {}): Promise<{ folds: Record<string, number>[]; mean: Record<string, number>; std: Record<string, number> }> {
+  const { x } = interactionsOf(table, spec);
+  const rng = new Random(spec.training.seed);
+  const folds = kFolds(x.user.length, k, rng.fork());
+  const results: Record<string, number>[] = [];
+  for (const test of folds) {
+    const held = new Uint8Array(x.user.length);
+    for (const r of test) held[r] = 1;
+    const train = new Int32Array(x.user.length - test.length);
+    for (let r = 0, n = 0; r < held.length; r++) if (!held[r]) train[n++] = r;
+    results.push((await trainOn(x, { train, test }, spec, rng, table.source, { ...options, onEpoch: undefined })).metrics);
+  }
+  const keys = Object.keys(results[0]);
+  const mean = Object.fromEntries(keys.map((key) => [key, results.reduce((a, r) => a + r[key], 0) / k]));
+  const std = Object.fromEntries(keys.map((key) => [key, Math.sqrt(results.reduce((a, r) => a + (r[key] - mean[key]) ** 2, 0) / Math.max(1, k - 1))]));
+  return { folds: results, mean, std };
+}
+
+/** Fits on `split.train` and scores `split.test` through the file's own graphs. */
+async function trainOn(x: Interactions, split: InteractionSplit, spec: TabularSpec, rng: Random, source: string, options: FitOptions & { runtime?: Runtime }) {
+  const runtime = options.runtime ?? defaultRuntime();
+  const kind = spec.model.kind as RecommenderKind;
+  const explicit = kind === "mf" || kind === "svdpp";
+  const seen = seenLists(x, split.train);
+  let fit: FactorFit;
+  if (kind === "popularity") fit = popularity(x, split.train);
+  else if (kind === "als") {
+    fit = await fitAls(runtime, { factors: spec.model.factors, reg: spec.model.reg, alpha: spec.model.alpha }, spec.training, x, split.train, { ...options, validate: monitorRanking(x, split.test, seen, rng.fork()) });
+  } else {
+    const monitor = explicit ? monitorRatings(x, split.test) : monitorRanking(x, split.test, seen, rng.fork());
+    fit = await fitFactors(runtime, { kind, factors: spec.model.factors, reg: spec.model.reg }, spec.training, x, split.train, { ...options, validate: monitor });
+  }
+  const encode = (card: ModelCard) =>
     encodeModel(topNGraph(fit.weights), {
-      metadata: { ...cardMetadata(c), "openmaas.interactions": interactionsMetadata(x.users, x.items, seen.offsets, seen.items), "openmaas.mean": String(fit.weights.mean) },
+      metadata: { ...cardMetadata(card), "openmaas.interactions": interactionsMetadata(x.users, x.items, seen.offsets, seen.items), "openmaas.mean": String(fit.weights.mean) },
       producerVersion: VERSION,
     });
-  // Held-out metrics come from the file's own graphs; the file is then written again with them.
-  const draft = encode(card);
-  const meta = parseRecommender(draft, table.source)!;
-  card.metrics = explicit ? await heldOutRatings(runtime, draft, meta, x, split.test) : await heldOutRanking(runtime, draft, meta, x, split.test);
-  card.training.seconds = (performance.now() - started) / 1000;
-  return { onnx: encode(card), card };
+  // Held-out metrics come from the file's own graphs (a draft without them; the caller writes the final file).
+  const draftCard = { task: "recommendation", target: "", features: [], recommender: { kind, feedback: explicit ? "explicit" : "implicit", users: x.users.length, items: x.items.length, factors: fit.weights.factors, columns: { user: "", item: "" } }, spec: { model: spec.model, training: spec.training }, metrics: {}, dataset: { source, rows: 0, columns: 0, sha256: "", trainRows: 0, validationRows: 0 }, training: { epochs: 0, bestEpoch: 0, seconds: 0 }, version: VERSION } satisfies ModelCard;
+  const onnx = encode(draftCard);
+  const meta = parseRecommender(onnx, source)!;
+  const metrics = explicit ? await heldOutRatings(runtime, onnx, meta, x, split.test) : await heldOutRanking(runtime, onnx, meta, x, split.test);
+  return { fit, onnx, metrics, encode };
 }
 
 /** Each user's training items, as CSR over user indices. */

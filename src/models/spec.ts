@@ -74,6 +74,12 @@ export const InteractionsSpecSchema = z.object({
   scale: z.tuple([z.number(), z.number()]).optional(),
   /** A (user, item) pair seen twice: keep the latest rating (default), their mean, or sum them (implicit counts). */
   duplicates: z.enum(["last", "mean", "sum"]).default("last"),
+  /**
+   * The pairs held out to validate on (`training.validationSplit` of them): random (the default for
+   * ratings), a fraction of each user's (user, the default for implicit feedback), or each user's
+   * latest interaction (last: by the timestamp column, else the file's order).
+   */
+  holdout: z.enum(["random", "user", "last"]).optional(),
 });
 
 /** lbfgs: full-batch L-BFGS (no mini-batches, learning rate or schedule), the default for linear and logistic models. */
