@@ -228,6 +228,38 @@ test("an image model: a zip of class folders trains a cnn; the playground answer
   expect(pageErrors).toEqual([]);
 }, 180_000);
 
+test("a recommender: train mf on ratings from the form, recommend in the playground", async () => {
+  const lines = ["reader,book,stars"];
+  for (let u = 0; u < 30; u++) for (let i = 0; i < 20; i++) if ((u + 2 * i) % 3 === 0) lines.push(`reader ${u},book ${i},${(1 + ((u * i) % 5)).toString()}`);
+  await page.goto(`${platform.url}/#/datasets`);
+  await page.getByLabel("Or choose a file").setInputFiles({ name: "books.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n") + "\n") });
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("heading", { name: "books", level: 1 }).waitFor();
+  await page.goto(`${platform.url}/#/train?dataset=books`);
+  await page.getByLabel("Kind").selectOption("mf");
+  await page.getByLabel("User column").selectOption("reader");
+  await page.getByLabel("Item column").selectOption("book");
+  await page.getByLabel("Rating column").selectOption("stars");
+  await page.getByLabel("Latent factors").fill("4");
+  await visit("12-train-recommender");
+  await page.getByRole("button", { name: "Start training" }).click();
+  await page.getByRole("link", { name: "Open model books v1" }).waitFor({ timeout: 60_000 });
+
+  await page.goto(`${platform.url}/#/playground/books`);
+  await page.getByLabel("User", { exact: true }).fill("reader 4");
+  await page.getByLabel("How many items").fill("3");
+  await page.getByRole("button", { name: "Recommend" }).click();
+  await expect.poll(() => page.locator(".prediction-value").count()).toBe(3);
+  const read = lines.filter((l) => l.startsWith("reader 4,")).map((l) => l.split(",")[1]);
+  for (const item of await page.locator(".prediction-value").allTextContents()) expect(read).not.toContain(item);
+  await page.getByLabel("User", { exact: true }).fill("a stranger");
+  await page.getByRole("button", { name: "Recommend" }).click();
+  await page.getByText(/not in the training data/).waitFor();
+  await visit("13-playground-recommender");
+  expect(foreign).toEqual([]);
+  expect(pageErrors).toEqual([]);
+}, 120_000);
+
 test("a running job is cancelled from its page", async () => {
   await page.goto(`${platform.url}/#/train?dataset=moons&target=moon`);
   await page.getByLabel("Kind").selectOption("mlp");

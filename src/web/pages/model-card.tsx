@@ -10,10 +10,14 @@ import { cardOf } from "./model-data.js";
 function inputsOf(card: ModelCard): string {
   if (card.image) return `an image, ${card.image.channels === 1 ? "grey" : "colour"}, ${card.image.width}×${card.image.height} pixels`;
   if (card.sequence) return `a sequence of ${card.sequence.steps} steps × ${card.sequence.features} features (${card.sequence.columns.join(", ")})`;
+  const r = card.recommender;
+  if (r) return `a user id (column '${r.columns.user}'; ${r.users.toLocaleString()} users known) and how many items`;
   return `${card.features.length} feature${card.features.length === 1 ? "" : "s"}`;
 }
 
 function outputsOf(card: ModelCard): string {
+  const r = card.recommender;
+  if (r) return `the best items of ${r.items.toLocaleString()} (column '${r.columns.item}') with their ${r.feedback === "explicit" ? "predicted ratings" : "scores"}; ${r.factors} factors`;
   return card.task === "classification" ? `a class of ${card.target} with its probabilities (${card.labels?.length ?? 0} classes)` : `a number: ${card.target}`;
 }
 

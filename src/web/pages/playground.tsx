@@ -8,6 +8,7 @@ import { cardOf, defaultVersion, loadModel } from "./model-data.js";
 import { FeatureForm } from "./playground-form.js";
 import { FitPlot } from "./playground-fit.js";
 import { ImagePlayground } from "./playground-image.js";
+import { RecommendPlayground } from "./playground-recommend.js";
 import "./playground.css";
 
 export function PlaygroundPage({ name, version }: { name?: string; version?: string }) {
@@ -101,6 +102,11 @@ function ModelPlayground({ name, version }: { name: string; version?: string }) 
         <Empty title="No model card">This version was imported without an OpenMaaS card: call it over the /v2 protocol instead.</Empty>
       ) : card.sequence ? (
         <Empty title="Sequence models are not in the playground">Send sequences with the API or the CLI (maas remote predict).</Empty>
+      ) : card.recommender ? (
+        <section aria-labelledby="try-title">
+          <h2 id="try-title">Recommend with v{shown.version}</h2>
+          <RecommendPlayground key={`${name}@${shown.version}`} name={name} version={shown.version} card={card} />
+        </section>
       ) : (
         <>
           <section aria-labelledby="try-title">

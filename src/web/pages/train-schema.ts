@@ -33,11 +33,16 @@ export const TRAINING_PROPS = trainingSchema.properties!;
 export const KINDS = MODEL_PROPS.kind.enum as Kind[];
 
 const RECURRENT = ["rnn", "lstm", "gru"];
+/** Kinds that learn from (user, item) interactions, and those of them that predict a rating column. */
+export const RECOMMENDERS: readonly string[] = ["mf", "svdpp", "bpr", "als", "popularity"];
+export const RATED: readonly string[] = ["mf", "svdpp"];
 
 /** The model fields that apply to `kind` (the schema's comments say which; cnn layers keep their default). */
 export function modelFields(kind: Kind): string[] {
   if (kind === "mlp") return ["hidden", "activation", "dropout"];
   if (RECURRENT.includes(kind)) return ["hidden", "bidirectional"];
+  if (kind === "als") return ["factors", "reg", "alpha"];
+  if (RECOMMENDERS.includes(kind) && kind !== "popularity") return ["factors", "reg"];
   return [];
 }
 
@@ -57,6 +62,9 @@ export function trainingApplies(name: string, kind: Kind, raw: Raw): boolean {
 /** Labels and one-line help, from the comments in src/models/spec.ts. */
 export const LABELS: Record<string, [label: string, help?: string]> = {
   hidden: ["Hidden layer widths", "Comma-separated, e.g. 64, 32: one number per layer."],
+  factors: ["Latent factors", "Per user and per item."],
+  reg: ["L2 penalty", "On each example's user and item rows (als: on all factors)."],
+  alpha: ["Confidence per interaction", "c = 1 + alpha x value (1 without a value column)."],
   bidirectional: ["Bidirectional", "The recurrent layers read the sequence both ways."],
   activation: ["Hidden activation"],
   dropout: ["Dropout rate", "After each hidden layer while training; 0 for none."],

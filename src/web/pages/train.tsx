@@ -8,7 +8,7 @@ import { href, navigate } from "../router.js";
 import { all, useLoad } from "../components/async.js";
 import { Empty, ErrorMessage, Loading } from "../components/feedback.js";
 import type { Kind, Raw } from "./train-schema.js";
-import { KINDS, MAIN_TRAINING, MODEL_PROPS, TRAINING_PROPS, modelFields, modelRaw, toValues, trainingApplies, trainingRaw } from "./train-schema.js";
+import { KINDS, MAIN_TRAINING, RATED, RECOMMENDERS, MODEL_PROPS, TRAINING_PROPS, modelFields, modelRaw, toValues, trainingApplies, trainingRaw } from "./train-schema.js";
 import { Field } from "./train-fields.js";
 import { NAME_PATTERN, nameFromFile } from "./data-upload.js";
 import "./train.css";
@@ -21,6 +21,11 @@ const KIND_HELP: Record<Kind, string> = {
   rnn: "recurrent network, for sequences",
   lstm: "LSTM, for sequences",
   gru: "GRU, for sequences",
+  mf: "matrix factorisation of ratings (recommender)",
+  svdpp: "SVD++ of ratings (recommender)",
+  bpr: "ranking from clicks or purchases (recommender)",
+  als: "weighted least squares on clicks (recommender)",
+  popularity: "most popular items (recommender baseline)",
 };
 
 export function TrainPage({ dataset, target }: { dataset?: string; target?: string }) {
@@ -71,6 +76,11 @@ function TrainForm({ datasets, initialDataset, initialTarget }: { datasets: Data
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const recurrent = kind === "rnn" || kind === "lstm" || kind === "gru";
+  const recommender = RECOMMENDERS.includes(kind);
+  const named = (n: string, fallback: number) => (d.columns.some((c) => c.name === n) ? n : (d.columns[fallback]?.name ?? n));
+  const [roles, setRoles] = useState<{ user?: string; item?: string }>({});
+  const userColumn = roles.user ?? named("user", 0);
+  const itemColumn = roles.item ?? named("item", 1);
 
   const chooseKind = (k: Kind) => {
     setKind(k);
@@ -93,7 +103,8 @@ function TrainForm({ datasets, initialDataset, initialTarget }: { datasets: Data
       const job = await client.jobs.create({
         dataset: d.id,
         name: modelName,
-        target: images ? undefined : column,
+        target: images || (recommender && !RATED.includes(kind)) ? undefined : column,
+        ...(recommender ? { interactions: { user: userColumn, item: itemColumn } } : {}),
         model: { kind, ...toValues(MODEL_PROPS, modelFields(kind), model) } as { kind: Kind },
         training: toValues(TRAINING_PROPS, applies(Object.keys(TRAINING_PROPS)), training),
         windows: recurrent && windows.window ? { window: Number(windows.window), horizon: Number(windows.horizon || 1) } : undefined,
@@ -124,11 +135,19 @@ function TrainForm({ datasets, initialDataset, initialTarget }: { datasets: Data
               ))}
             </select>
           </div>
+          {recommender && (
+            <>
+              <ColumnSelect id="train-user" label="User column" columns={d.columns} value={userColumn} onChange={(v) => setRoles((r) => ({ ...r, user: v }))} />
+              <ColumnSelect id="train-item" label="Item column" columns={d.columns} value={itemColumn} onChange={(v) => setRoles((r) => ({ ...r, item: v }))} />
+            </>
+          )}
           {images ? (
             <p class="hint">Images: the model predicts each image's label.</p>
+          ) : recommender && !RATED.includes(kind) ? (
+            <p class="hint">Implicit feedback: every (user, item) row counts as an interaction.</p>
           ) : (
             <div class="train-field">
-              <label for="train-target">Column to predict</label>
+              <label for="train-target">{recommender ? "Rating column" : "Column to predict"}</label>
               <select id="train-target" value={column} onChange={(e) => setTarget(e.currentTarget.value)}>
                 {d.columns.map((c) => (
                   <option key={c.name} value={c.name}>
@@ -201,5 +220,20 @@ function Windows({ windows, setWindows }: { windows: { window: string; horizon: 
         <input id="train-horizon" type="number" min={1} step={1} value={windows.horizon} disabled={!windows.window} onInput={(e) => setWindows({ ...windows, horizon: e.currentTarget.value })} />
       </div>
     </>
+  );
+}
+
+function ColumnSelect({ id, label, columns, value, onChange }: { id: string; label: string; columns: Dataset["columns"]; value: string; onChange: (v: string) => void }) {
+  return (
+    <div class="train-field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {columns.map((c) => (
+          <option key={c.name} value={c.name}>
+            {c.name} ({c.type})
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
