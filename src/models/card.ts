@@ -18,6 +18,24 @@ export const FeatureSchema = z.object({
   ]),
 });
 
+/**
+ * A text model's tokenizer: the graph takes `tokens` [N, L] (int64 ids; 0 pads) and, for recurrent
+ * networks, `lengths` [N]; the vocabulary (or BPE merges) is in the file's `openmaas.vocabulary`.
+ */
+export const TextCardSchema = z.object({
+  column: z.string(),
+  tokenizer: z.enum(["word", "char", "bpe"]),
+  lowercase: z.boolean(),
+  /** Ids: 0 pads, 1 is unknown, then the vocabulary, then `buckets` hashed n-gram ids. */
+  vocabSize: z.number().int(),
+  ngrams: z.number().int(),
+  buckets: z.number().int(),
+  maxTokens: z.number().int(),
+  lengths: z.boolean(),
+  /** The ICU and Unicode versions that segmented the training texts (word segmentation can change with them). */
+  icu: z.string(),
+});
+
 /** A recommender's interface (its model file's graph: `user`, `k`, `exclude` -> `items`, `scores`). */
 export const RecommenderCardSchema = z.object({
   kind: z.enum(["mf", "svdpp", "bpr", "als", "popularity"]),
@@ -59,6 +77,8 @@ export const ModelCardSchema = z.object({
       window: z.object({ column: z.string(), window: z.number().int(), horizon: z.number().int(), features: z.array(z.string()) }).optional(),
     })
     .optional(),
+  /** Text models: their tokenizer. */
+  text: TextCardSchema.optional(),
   /** Recommenders: their kind, size and columns. */
   recommender: RecommenderCardSchema.optional(),
   spec: z.object({ model: ModelSpecSchema, training: TrainingSpecSchema }),
@@ -101,7 +121,7 @@ export function fitRecord(result: Pick<FitResult, "history" | "bestEpoch" | "buc
 }
 export type Feature = z.infer<typeof FeatureSchema>;
 
-const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "sequence", "recommender", "spec", "metrics", "dataset", "training", "version"] as const;
+const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "sequence", "text", "recommender", "spec", "metrics", "dataset", "training", "version"] as const;
 
 /** The card as `metadata_props`: `openmaas.<field>` -> JSON. */
 export function cardMetadata(card: ModelCard): Record<string, string> {

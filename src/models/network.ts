@@ -2,7 +2,7 @@
 // its prediction head for inference, all built by the same code in every mode of the Builder.
 import { Builder } from "../engine/builder.js";
 import type { Graph, Value } from "../engine/graph.js";
-import { argmax, concat, gather, meanSquaredError, sigmoid, sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy, squeeze, sub } from "../engine/ops.js";
+import { add, argmax, cast, concat, div, gather, greater, meanSquaredError, mul, reduceSum, sigmoid, sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy, squeeze, sub, unsqueeze } from "../engine/ops.js";
 import { cnnBody, defaultLayers } from "./cnn.js";
 import type { ModelSpec, Task } from "./spec.js";
 
@@ -17,6 +17,11 @@ export interface Problem {
   lengths?: boolean;
   /** Classes for classification (2 = binary, with one sigmoid output); 1 for regression. */
   classes: number;
+  /**
+   * Text models: rows are token ids in [0, vocab) (0 pads), as floats in training data and int64 in
+   * the exported graph; the network embeds them first.
+   */
+  vocab?: number;
 }
 
 /** Name of the feature-matrix input of the engine-level graphs ([N, features] float). */
@@ -32,8 +37,32 @@ export function outputWidth(p: Problem): number {
 /** Name of the per-sequence lengths input of sequence models with varying lengths. */
 export const LENGTHS_INPUT = "lengths";
 
+/** Token ids as int64 (training feeds them as floats: exact below 2^24). */
+const tokenIds = (x: Value): Value => (x.dtype === "int64" ? x : cast(x, "int64"));
+
+/**
+ * fastText's classifier (Joulin et al. 2017): the mean of the embeddings of a document's tokens
+ * (words and hashed n-grams; padding ids 0 left out), then a linear layer.
+ */
+function embeddingBag(b: Builder, p: Problem, dim: number, x: Value): Value {
+  const ids = tokenIds(x);
+  const vectors = b.embedding(ids, p.vocab!, dim, "embedding"); // [N, L, d]
+  const mask = unsqueeze(cast(greater(ids, 0), b.graph.floatType), [2]); // [N, L, 1]
+  const count = reduceSum(mask, [1]); // [N, 1]
+  const one = b.graph.scalar(1);
+  // max(count, 1): an empty document embeds to zeros instead of 0/0
+  const denominator = add(count, mul(sub(one, cast(greater(count, 0), b.graph.floatType)), one));
+  return div(reduceSum(mul(vectors, mask), [1]), denominator);
+}
+
 /** The network body: raw features in, raw outputs (regression values or class logits) out. */
 export function body(b: Builder, spec: ModelSpec, p: Problem, x: Value): Value {
+  if (spec.kind === "fasttext") {
+    if (!p.vocab) throw new Error("a fasttext model reads text: its problem needs a vocabulary");
+    return b.dense(embeddingBag(b, p, spec.embedding, x), outputWidth(p), "output");
+  }
+  // Recurrent networks over text read the token embeddings as their steps.
+  if (p.vocab && (spec.kind === "rnn" || spec.kind === "lstm" || spec.kind === "gru")) x = b.embedding(tokenIds(x), p.vocab, spec.embedding, "embedding");
   if (spec.kind === "rnn" || spec.kind === "lstm" || spec.kind === "gru") {
     if (x.rank !== 3) throw new Error(`a ${spec.kind} takes [N, T, F] sequences; got ${x}`);
     const lengths = p.lengths ? b.graph.inputs.find((v) => v.name === LENGTHS_INPUT) ?? b.graph.input(LENGTHS_INPUT, "int64", ["batch"]) : undefined;

@@ -31,13 +31,14 @@ export type Layer = z.infer<typeof LayerSchema>;
 export const ModelSpecSchema = z.object({
   /**
    * linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn:
-   * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences; recommenders
+   * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences (or on text);
+   * fasttext: text classification by the mean of token and n-gram embeddings; recommenders
    * on (user, item) interactions: mf (biased matrix factorisation of ratings), svdpp (mf plus the
    * items each user rated, SVD++), bpr (implicit
    * feedback, Bayesian personalised ranking), als (implicit feedback, weighted alternating least
    * squares), popularity (the baseline: most interacted-with first).
    */
-  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "mf", "svdpp", "bpr", "als", "popularity"]),
+  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "fasttext", "mf", "svdpp", "bpr", "als", "popularity"]),
   /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
   layers: z.array(LayerSchema).optional(),
   /** Hidden layer widths (mlp), or the widths of stacked recurrent layers (rnn, lstm, gru). */
@@ -48,6 +49,8 @@ export const ModelSpecSchema = z.object({
   activation: ActivationSchema.default("relu"),
   /** Dropout rate after each hidden layer while training (mlp only). */
   dropout: z.number().min(0).lt(1).default(0),
+  /** Width of the token embeddings of text models (fasttext; rnn, lstm, gru over text). */
+  embedding: z.number().int().positive().max(4096).default(64),
   /** Latent factors per user and item (mf, svdpp, bpr, als). */
   factors: z.number().int().positive().max(1024).default(32),
   /** L2 penalty on the factors and biases of each example's user and item (mf, bpr), or on all factors (als). */
@@ -174,6 +177,30 @@ export const ColumnsSpecSchema = z.object({
   numeric: z.array(z.string()).default([]),
 });
 
+/** How a text column becomes tokens (fasttext; rnn, lstm, gru over text). */
+export const TextSpecSchema = z.object({
+  /** The column holding the text. */
+  column: z.string().min(1).default("text"),
+  /** word: Unicode words (Chinese and Japanese by ICU's dictionaries); char: grapheme clusters; bpe: byte-level BPE learnt on the training texts. */
+  tokenizer: z.enum(["word", "char", "bpe"]).default("word"),
+  /** Unicode NFKC always; case folding too when true. */
+  lowercase: z.boolean().default(true),
+  /** Tokens kept: the most frequent of the training texts (word, char), or the BPE vocabulary's size. */
+  vocabSize: z.number().int().min(16).max(1_000_000).default(20_000),
+  /** Tokens seen fewer times in the training texts are unknown (word, char). */
+  minCount: z.number().int().min(1).default(1),
+  /** fasttext: word n-grams up to this length, hashed into `buckets` (1: words only). */
+  ngrams: z.number().int().min(1).max(5).default(2),
+  buckets: z.number().int().min(1).max(10_000_000).default(20_000),
+  /** A text is cut to its first `maxTokens` tokens (before n-grams). */
+  maxTokens: z.number().int().min(1).max(100_000).default(1000),
+});
+
+/** Text models: fasttext always, recurrent networks when given a text column. */
+export function isTextKind(kind: string): boolean {
+  return kind === "fasttext";
+}
+
 /** Training a model on a table: the JSON `maas train --spec` reads and the service's jobs take. */
 export const TabularSpecSchema = z
   .object({
@@ -189,6 +216,8 @@ export const TabularSpecSchema = z
     windows: z.object({ window: z.number().int().positive(), horizon: z.number().int().positive().default(1) }).optional(),
     /** Recommenders: the user, item (and time) columns. */
     interactions: InteractionsSpecSchema.optional(),
+    /** Text models: the text column and its tokenizer. */
+    text: TextSpecSchema.optional(),
   })
   .transform((s, ctx) => {
     if (!isRecommenderKind(s.model.kind) && s.target === undefined) {

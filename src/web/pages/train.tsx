@@ -21,6 +21,7 @@ const KIND_HELP: Record<Kind, string> = {
   rnn: "recurrent network, for sequences",
   lstm: "LSTM, for sequences",
   gru: "GRU, for sequences",
+  fasttext: "mean of word and n-gram embeddings, for text",
   mf: "matrix factorisation of ratings (recommender)",
   svdpp: "SVD++ of ratings (recommender)",
   bpr: "ranking from clicks or purchases (recommender)",

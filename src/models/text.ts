@@ -1,0 +1,153 @@
+// Text models on a table's text column: tokenisation runs in TypeScript (ONNX cannot segment words),
+// its ids feed a graph that embeds them — fasttext: the mean of the token and hashed word n-gram
+// embeddings; rnn, lstm, gru: the token embeddings as steps. The file records everything needed to
+// tokenise again: the tokenizer's settings in the card, its vocabulary or BPE merges in
+// `openmaas.vocabulary`, and the ICU version that segmented the training texts.
+//
+// A text longer than `maxTokens` tokens is cut to its first `maxTokens`; an empty text has no tokens
+// (fasttext then answers from its output bias alone; a recurrent network reads one padding step).
+import { encodeTarget } from "../data/encoders.js";
+import type { RawTable } from "../data/table.js";
+import { encodeModel } from "../engine/onnx-codec.js";
+import { inputError } from "../errors.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { defaultRuntime } from "../runtime/onnxruntime.js";
+import type { Tensor } from "../runtime/tensor.js";
+import { hashNgrams } from "../text/ngrams.js";
+import type { TokenizerState } from "../text/tokenizer.js";
+import { Tokenizer, splitText } from "../text/tokenizer.js";
+import { VERSION } from "../version.js";
+import type { ModelCard } from "./card.js";
+import { cardMetadata, fitRecord } from "./card.js";
+import type { Problem } from "./network.js";
+import { LENGTHS_INPUT, inferenceGraph } from "./network.js";
+import type { TabularSpec, Task } from "./spec.js";
+import { TextSpecSchema, targetOf } from "./spec.js";
+import { tableFingerprint } from "./tabular.js";
+import type { FitOptions } from "./trainer.js";
+import { fit, trainingSplit } from "./trainer.js";
+
+/** The metadata key of the tokenizer's learned state (JSON). */
+export const VOCABULARY_KEY = "openmaas.vocabulary";
+/** The token-id input of text models' graphs: [N, L] int64, 0 pads. */
+export const TOKENS_INPUT = "tokens";
+
+type TextCard = NonNullable<ModelCard["text"]>;
+
+/** Text -> the ids a text model's graph takes. */
+export class TextIds {
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    readonly card: TextCard,
+  ) {}
+
+  /** A model file's tokenizer, from its card and its `openmaas.vocabulary` metadata. */
+  static fromFile(card: TextCard, state: string | undefined, source: string): TextIds {
+    if (!state) throw inputError(`the text model has no ${VOCABULARY_KEY} metadata`, { file: source });
+    const config = { kind: card.tokenizer, lowercase: card.lowercase, vocabSize: card.vocabSize, minCount: 1 };
+    return new TextIds(Tokenizer.fromJSON(config, JSON.parse(state) as TokenizerState), card);
+  }
+
+  /** The tokens' ids (the first maxTokens), then, with n-grams, their hashed ids after the tokenizer's. */
+  ids(text: string): number[] {
+    const c = this.card;
+    const ids = this.tokenizer.encode(text).slice(0, c.maxTokens);
+    if (c.ngrams < 2) return ids;
+    const tokens = c.tokenizer === "bpe" ? ids.map(String) : splitText(text, { kind: c.tokenizer, lowercase: c.lowercase }).slice(0, c.maxTokens);
+    return [...ids, ...hashNgrams(tokens, c.ngrams, c.buckets).map((h) => this.tokenizer.size + h)];
+  }
+
+  /** Ids the graph's embedding table has rows for. */
+  get vocab(): number {
+    return this.tokenizer.size + (this.card.ngrams > 1 ? this.card.buckets : 0);
+  }
+
+  /** The tokenizer's learned state, for the file. */
+  state(): string {
+    return JSON.stringify(this.tokenizer.toJSON());
+  }
+
+  /** The texts' ids as [N, width] rows padded with 0 (cut at width), and each row's length (at least 1). */
+  matrix(texts: readonly string[], width?: number): { ids: number[][]; width: number; lengths: Int32Array } {
+    const ids = texts.map((t) => this.ids(t));
+    const w = width ?? Math.max(1, ...ids.map((r) => r.length));
+    return { ids, width: w, lengths: Int32Array.from(ids, (r) => Math.max(1, Math.min(w, r.length))) };
+  }
+}
+
+/** Rows of ids as a row-major [N, width] array of `Type`, zero-padded. */
+function pack<T extends Float32Array | BigInt64Array>(rows: readonly number[][], width: number, make: (n: number) => T, cell: (id: number) => T[number]): T {
+  const out = make(rows.length * width);
+  rows.forEach((r, i) => r.slice(0, width).forEach((id, j) => (out[i * width + j] = cell(id))));
+  return out;
+}
+
+/** The graph's feeds for `texts`: token ids, and lengths for recurrent networks (whose width is fixed). */
+export function textFeeds(encoder: TextIds, texts: readonly string[], fixedWidth?: number): Record<string, Tensor> {
+  const { ids, width, lengths } = encoder.matrix(texts, fixedWidth);
+  const feeds: Record<string, Tensor> = {
+    [TOKENS_INPUT]: { dtype: "int64", dims: [texts.length, width], data: pack(ids, width, (n) => new BigInt64Array(n), (id) => BigInt(id)) },
+  };
+  if (encoder.card.lengths) feeds[LENGTHS_INPUT] = { dtype: "int64", dims: [texts.length], data: BigInt64Array.from(lengths, (l) => BigInt(l)) };
+  return feeds;
+}
+
+/** The text column's cells ("" for missing ones). */
+function textsOf(table: RawTable, column: string): string[] {
+  const c = table.columns.indexOf(column);
+  if (c < 0) throw inputError(`there is no text column '${column}' (columns: ${table.columns.join(", ")}); name it with --text`, { file: table.source });
+  return table.values[c].map((v) => v ?? "");
+}
+
+export interface TextResult {
+  onnx: Uint8Array;
+  card: ModelCard;
+}
+
+/**
+ * Trains a text model on a table's text column: the tokenizer on the training rows' texts, then the network.
+ * @example await trainText(await readTable("reviews.csv"), TabularSpecSchema.parse({ target: "label", model: { kind: "fasttext" }, text: { column: "review" } }))
+ */
+export async function trainText(table: RawTable, spec: TabularSpec, options: FitOptions & { runtime?: Runtime } = {}): Promise<TextResult> {
+  const runtime = options.runtime ?? defaultRuntime();
+  const started = performance.now();
+  const t = spec.text ?? TextSpecSchema.parse({});
+  const targetColumn = targetOf(spec);
+  if (!table.columns.includes(targetColumn)) throw inputError(`there is no target column '${targetColumn}' (columns: ${table.columns.join(", ")})`, { file: table.source });
+  const texts = textsOf(table, t.column);
+  const task: Task = spec.task ?? "classification";
+  const target = encodeTarget(table, targetColumn, task);
+  const classes = target.task === "classification" ? target.labels.length : 1;
+  const split = trainingSplit(spec.training, { task, classes }, target.values);
+
+  const recurrent = spec.model.kind !== "fasttext";
+  const ngrams = recurrent ? 1 : t.ngrams;
+  const tokenizer = Tokenizer.train(Array.from(split.train, (r) => texts[r]), { kind: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, minCount: t.minCount });
+  const card: TextCard = { column: t.column, tokenizer: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, ngrams, buckets: t.buckets, maxTokens: t.maxTokens, lengths: recurrent, icu: tokenizer.unicode };
+  const encoder = new TextIds(tokenizer, card);
+  const { ids, width, lengths } = encoder.matrix(texts);
+  const problem: Problem = { task, features: width, classes, vocab: encoder.vocab, ...(recurrent ? { input: [width], lengths: true } : {}) };
+  const data = { features: pack(ids, width, (n) => new Float32Array(n), (id) => id), rows: table.rows, columns: width, target: target.values, ...(recurrent ? { lengths } : {}) };
+  const result = await fit(runtime, spec.model, spec.training, problem, data, { ...options, split });
+
+  const labels = target.task === "classification" ? target.labels : undefined;
+  // Recurrent graphs unroll a fixed number of steps: texts are cut or padded to the training width.
+  const graph = inferenceGraph(spec.model, problem, result.params, (g) => g.input(TOKENS_INPUT, "int64", ["batch", recurrent ? width : "tokens"]), labels);
+  const modelCard: ModelCard = {
+    task,
+    target: targetColumn,
+    features: [],
+    ...(labels ? { labels } : {}),
+    text: { ...card, maxTokens: recurrent ? Math.min(t.maxTokens, width) : t.maxTokens },
+    spec: { model: spec.model, training: spec.training },
+    ...fitRecord(result, started),
+    dataset: { source: table.source, rows: table.rows, columns: table.columns.length, sha256: tableFingerprint(table), trainRows: split.train.length, validationRows: split.validation.length },
+    version: VERSION,
+  };
+  const onnx = encodeModel(graph, {
+    metadata: { ...cardMetadata(modelCard), [VOCABULARY_KEY]: encoder.state() },
+    producerVersion: VERSION,
+    docString: `OpenMaaS ${spec.model.kind} text ${task} model of '${targetColumn}'`,
+  });
+  return { onnx, card: modelCard };
+}
