@@ -119,3 +119,44 @@ describe("recommenders", () => {
     expect([s.code, s.stderr]).toEqual([2, expect.stringMatching(/--k takes a whole number/)]);
   });
 });
+
+describe("text models", () => {
+  // Messages: spam says "free" or "免费" (free, in Chinese); long texts are cut, empty ones kept.
+  const filler = ["hello", "meeting", "tomorrow", "report", "lunch", "会议", "明天", "project"];
+  const rows: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const words = Array.from({ length: 4 + (i % 5) }, (_v, j) => filler[(i * 7 + j * 3) % filler.length]);
+    const spam = i % 3 === 0;
+    if (spam) words.splice(i % words.length, 0, i % 2 ? "free" : "免费");
+    rows.push(`"${words.join(" ")}",${spam ? "spam" : "ham"}`);
+  }
+  rows.push(`"",ham`, `"${"meeting ".repeat(5000)}",ham`);
+  const messages = file("messages.csv", `message,kind\n${rows.join("\n")}\n`);
+
+  test("train fasttext on a text column, predict and evaluate from the file", () => {
+    const t = maas("train", "--data", messages, "--model", "fasttext", "--text", "message", "--target", "kind", "--max-tokens", "50", "--out", "spam.onnx", "--json");
+    expect(t.code, t.stderr).toBe(0);
+    const summary = JSON.parse(t.stdout.trim().split("\n").pop()!);
+    expect(summary).toMatchObject({ task: "classification", kind: "fasttext", features: ["text 'message' (word tokens)"], labels: ["ham", "spam"] });
+    expect(summary.metrics.accuracy).toBeGreaterThan(0.9);
+    const probe = file("probe.csv", `message\n"free lunch tomorrow"\n"project meeting"\n"明天 免费"\n""\n`);
+    const p = maas("predict", "--model", "spam.onnx", "--data", probe, "--json");
+    expect(p.code, p.stderr).toBe(0);
+    const predictions = p.stdout.trim().split("\n").map((l) => JSON.parse(l).prediction);
+    expect(predictions.slice(0, 3)).toEqual(["spam", "ham", "spam"]);
+    expect(["ham", "spam"]).toContain(predictions[3]); // an empty text: the model's prior
+    const e = JSON.parse(maas("eval", "--model", "spam.onnx", "--data", messages, "--json").stdout);
+    expect(e.metrics.accuracy).toBeGreaterThan(0.9);
+  });
+
+  test("bad input: a missing text column, one class, text that is not UTF-8", () => {
+    const r = maas("train", "--data", messages, "--model", "fasttext", "--target", "kind", "--out", "x.onnx");
+    expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/no text column 'text' \(columns: message, kind\)/)]);
+    const one = file("one.csv", "text,label\nhello,a\nworld,a\n");
+    const o = maas("train", "--data", one, "--model", "fasttext", "--target", "label", "--out", "x.onnx");
+    expect([o.code, o.stderr]).toEqual([2, expect.stringMatching(/two classes/)]);
+    writeFileSync(join(dir, "latin1.csv"), Buffer.concat([Buffer.from("text,label\nhello,a\ncaf"), Buffer.from([0xe9]), Buffer.from(",b\n")]));
+    const l = maas("train", "--data", "latin1.csv", "--model", "fasttext", "--target", "label", "--out", "x.onnx");
+    expect([l.code, l.stderr]).toEqual([2, expect.stringMatching(/row 2, column 'text': the text is not valid UTF-8/)]);
+  });
+});

@@ -1,7 +1,7 @@
 // The HTTP API's request and response shapes: one zod schema each, shared by the server (validation
 // and OpenAPI), the client SDK and the CLI's remote commands.
 import { z } from "zod";
-import { ColumnsSpecSchema, InteractionsSpecSchema, ModelSpecSchema } from "../models/spec.js";
+import { ColumnsSpecSchema, InteractionsSpecSchema, ModelSpecSchema, TextSpecSchema } from "../models/spec.js";
 
 /** Names of datasets and models: what fits in a URL path segment without escaping. */
 export const NameSchema = z
@@ -64,8 +64,10 @@ export const JobRequestSchema = z.object({
   columns: ColumnsSpecSchema.partial().optional(),
   /** Sequence models: cut the target series into windows (see TabularSpecSchema). */
   windows: z.object({ window: z.number().int().positive(), horizon: z.number().int().positive().optional() }).optional(),
-  /** Recommenders (mf, bpr, popularity): the user, item and time columns (default `user`, `item`). */
+  /** Recommenders (mf, svdpp, bpr, als, popularity): the user, item and time columns (default `user`, `item`). */
   interactions: InteractionsSpecSchema.partial().optional(),
+  /** Text models (fasttext; rnn, lstm, gru over text): the text column and its tokenizer. */
+  text: TextSpecSchema.partial().optional(),
 });
 
 export const JobSchema = z.object({

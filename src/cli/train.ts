@@ -9,7 +9,8 @@ import { isSequenceKind, trainSequenceTable } from "../models/sequences.js";
 import type { EpochReport } from "../models/trainer.js";
 import { MaasError } from "../errors.js";
 import type { TabularSpec } from "../models/spec.js";
-import { TabularSpecSchema, isRecommenderKind } from "../models/spec.js";
+import { TabularSpecSchema, isRecommenderKind, isTextSpec } from "../models/spec.js";
+import { trainText } from "../models/text.js";
 import { crossValidate, trainRecommender } from "../models/recommender.js";
 import { trainTable } from "../models/tabular.js";
 import { writeFileAtomic } from "../util/fs.js";
@@ -53,6 +54,13 @@ export interface TrainFlags {
   alpha?: string;
   holdout?: string;
   folds?: string;
+  /** Text models: the text column and its tokenizer. */
+  text?: string;
+  tokenizer?: string;
+  vocabSize?: string;
+  ngrams?: string;
+  maxTokens?: string;
+  embedding?: string;
   json?: boolean;
 }
 
@@ -98,6 +106,13 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
   set(model, "factors", num("factors", f.factors, true));
   set(model, "reg", num("reg", f.reg));
   set(model, "alpha", num("alpha", f.alpha));
+  set(model, "embedding", num("embedding", f.embedding, true));
+  const text = obj(base.text);
+  set(text, "column", f.text);
+  set(text, "tokenizer", f.tokenizer);
+  set(text, "vocabSize", num("vocab-size", f.vocabSize, true));
+  set(text, "ngrams", num("ngrams", f.ngrams, true));
+  set(text, "maxTokens", num("max-tokens", f.maxTokens, true));
   const interactions = obj(base.interactions);
   set(interactions, "user", f.user);
   set(interactions, "item", f.item);
@@ -125,6 +140,7 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
     ...base,
     ...(windows !== undefined ? { windows } : {}),
     ...(recommender ? { interactions } : {}),
+    ...(Object.keys(text).length > 0 || model.kind === "fasttext" ? { text } : {}),
     target: f.target ?? base.target ?? (images ? "label" : undefined),
     task: f.task ?? base.task,
     model,
@@ -156,6 +172,8 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       const table = await readTable(f.data);
       if (f.folds !== undefined) crossValidation = await crossValidate(table, spec, num("folds", f.folds, true)!);
       result = { ...(await trainRecommender(table, spec, { onEpoch })), columns: [] };
+    } else if (isTextSpec(spec)) {
+      result = { ...(await trainText(await readTable(f.data), spec, { onEpoch })), columns: [] };
     } else if (isSequenceKind(spec.model.kind)) {
       result = { ...(await trainSequenceTable(await readTable(f.data), spec, { onEpoch })), columns: [] };
     } else {
@@ -178,6 +196,8 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
         ? [`sequence ${card.sequence.steps}x${card.sequence.features}`]
         : card.recommender
           ? [`${card.recommender.users} users x ${card.recommender.items} items`]
+          : card.text
+            ? [`text '${card.text.column}' (${card.text.tokenizer} tokens)`]
           : card.features.map((x) => x.name),
     ignored: result.columns.filter((c) => c.name !== card.target && c.kind !== "numeric" && c.kind !== "categorical").map((c) => ({ name: c.name, kind: c.kind })),
     ...(card.labels ? { labels: card.labels } : {}),
@@ -197,7 +217,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const metrics = Object.entries(card.metrics).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(", ");
   process.stdout.write(
     [
-      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${summary.features.length === 1 && (card.image || card.sequence || card.recommender) ? summary.features[0] : `${card.features.length} feature column(s)`}`,
+      `wrote ${f.out}: ${spec.model.kind} ${card.task} of '${card.target}' from ${summary.features.length === 1 && (card.image || card.sequence || card.recommender || card.text) ? summary.features[0] : `${card.features.length} feature column(s)`}`,
       `${card.dataset.trainRows} training rows, ${card.dataset.validationRows} validation rows; kept epoch ${card.training.bestEpoch} of ${card.training.epochs} (${summary.seconds} s)`,
       `${card.dataset.validationRows > 0 ? "validation" : "training"} metrics: ${metrics}`,
       ...(crossValidation

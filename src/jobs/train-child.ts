@@ -5,7 +5,8 @@ import { looksLikeImages, readImages } from "../data/image-read.js";
 import { readTable } from "../data/read.js";
 import { MaasError, isMaasError } from "../errors.js";
 import type { ModelCard } from "../models/card.js";
-import { TabularSpecSchema, isRecommenderKind } from "../models/spec.js";
+import { TabularSpecSchema, isRecommenderKind, isTextSpec } from "../models/spec.js";
+import { trainText } from "../models/text.js";
 import { trainRecommender } from "../models/recommender.js";
 import { trainImages } from "../models/images.js";
 import { isSequenceKind, trainSequenceTable } from "../models/sequences.js";
@@ -30,6 +31,7 @@ async function train(request: TrainRequest): Promise<ModelCard> {
     const table = { ...(await readTable(request.datasetPath)), source: request.datasetName };
     const kind = spec.data.model.kind;
     if (isRecommenderKind(kind)) result = await trainRecommender(table, spec.data, { onEpoch });
+    else if (isTextSpec(spec.data)) result = await trainText(table, spec.data, { onEpoch });
     else result = isSequenceKind(kind) ? await trainSequenceTable(table, spec.data, { onEpoch }) : await trainTable(table, spec.data, { onEpoch });
   }
   await writeFileAtomic(request.outPath, result.onnx);

@@ -17,6 +17,7 @@ import { IMAGE_INPUT } from "./images.js";
 import { LENGTHS_INPUT } from "./network.js";
 import { SEQUENCE_INPUT } from "./sequences.js";
 import { columnFeeds } from "./preprocess.js";
+import { TextIds, VOCABULARY_KEY, textFeeds } from "./text.js";
 
 /** One answer: a number (regression) or a label (classification), with the class probabilities. */
 export interface PredictionRecord {
@@ -72,15 +73,28 @@ export class ModelFile {
     }
   }
 
+  /** A text model's tokenizer, built from the file once. */
+  private get textIds(): TextIds {
+    this.texts ??= TextIds.fromFile(this.requireCard().text!, this.info.metadata[VOCABULARY_KEY], this.source);
+    return this.texts;
+  }
+  private texts?: TextIds;
+
   /** As `predict`, on a session of this model that the caller manages (a serving cache). */
   async predictWith(session: Session, table: RawTable): Promise<PredictionRecord[]> {
     const card = this.requireCard();
-    const encodings = this.encodings;
+    const text = card.text;
+    const encodings = text ? [] : this.encodings;
+    const column = text ? table.columns.indexOf(text.column) : -1;
+    if (text && column < 0) throw inputError(`there is no text column '${text.column}' (columns: ${table.columns.join(", ")})`, { file: table.source });
+    // Recurrent text graphs unroll a fixed number of steps (the tokens input's width).
+    const width = text?.lengths ? (this.info.inputs[0].shape[1] as number) : undefined;
     const labels = card.labels;
     const records: PredictionRecord[] = [];
     for (let start = 0; start < table.rows; start += CHUNK) {
       const rows = Int32Array.from({ length: Math.min(CHUNK, table.rows - start) }, (_v, i) => start + i);
-      const out = await session.run(columnFeeds(table, encodings, rows), labels ? ["prediction", "probabilities"] : ["prediction"]);
+      const feeds = text ? textFeeds(this.textIds, Array.from(rows, (r) => table.values[column][r] ?? ""), width) : columnFeeds(table, encodings, rows);
+      const out = await session.run(feeds, labels ? ["prediction", "probabilities"] : ["prediction"]);
       const pred = out.prediction.data;
       const probs = out.probabilities?.data as Float32Array | undefined;
       for (let i = 0; i < rows.length; i++) {

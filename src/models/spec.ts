@@ -146,6 +146,8 @@ export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecI
   // ratings, 2,000 x 1,000, 5% observed: SGD at 0.02 reaches Adam's validation RMSE in half the time).
   if (kind === "mf" || kind === "svdpp") return { optimizer: "sgd", lr: 0.02, batchSize: 256, epochs: 50, validationSplit: 0.1, earlyStopping: { patience: 5 } };
   if (kind === "bpr") return { optimizer: "adam", lr: 0.01, batchSize: 256, epochs: 30, validationSplit: 0.1, earlyStopping: { patience: 5 } };
+  // fastText: few epochs suffice (its own default is 5 with plain SGD).
+  if (kind === "fasttext") return { epochs: 20, earlyStopping: { patience: 3 } };
   // ALS: each epoch is a full alternation (users, then items); it converges in a few.
   if (kind === "als") return { epochs: 15, validationSplit: 0.1, earlyStopping: { patience: 3 } };
   if (kind === "popularity") return { epochs: 1, validationSplit: 0.1, earlyStopping: false };
@@ -196,9 +198,9 @@ export const TextSpecSchema = z.object({
   maxTokens: z.number().int().min(1).max(100_000).default(1000),
 });
 
-/** Text models: fasttext always, recurrent networks when given a text column. */
-export function isTextKind(kind: string): boolean {
-  return kind === "fasttext";
+/** Whether a spec trains a text model: fasttext always, a recurrent network when given a text column. */
+export function isTextSpec(spec: { model: { kind: string }; text?: unknown }): boolean {
+  return spec.model.kind === "fasttext" || (spec.text !== undefined && ["rnn", "lstm", "gru"].includes(spec.model.kind));
 }
 
 /** Training a model on a table: the JSON `maas train --spec` reads and the service's jobs take. */

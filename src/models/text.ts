@@ -92,11 +92,35 @@ export function textFeeds(encoder: TextIds, texts: readonly string[], fixedWidth
   return feeds;
 }
 
-/** The text column's cells ("" for missing ones). */
+/**
+ * The text column's cells ("" for missing ones). Files are read as UTF-8, and bytes that are not
+ * become U+FFFD: a text with one is refused (naming its row) rather than learnt wrong.
+ */
 function textsOf(table: RawTable, column: string): string[] {
   const c = table.columns.indexOf(column);
   if (c < 0) throw inputError(`there is no text column '${column}' (columns: ${table.columns.join(", ")}); name it with --text`, { file: table.source });
-  return table.values[c].map((v) => v ?? "");
+  const texts = table.values[c].map((v) => v ?? "");
+  const broken = texts.findIndex((t) => t.includes("\uFFFD"));
+  if (broken >= 0) {
+    const count = texts.filter((t) => t.includes("\uFFFD")).length;
+    throw inputError(`the text is not valid UTF-8 (${count} row(s) like it): save the file as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8`, { file: table.source, row: table.rowLabel(broken), column });
+  }
+  if (texts.every((t) => t.trim() === "")) throw inputError("every text is empty: there is nothing to learn from", { file: table.source, column });
+  return texts;
+}
+
+/**
+ * Hash buckets for the n-grams: `buckets` at most, fewer when the training texts have fewer distinct
+ * n-grams (twice their number, as a power of two, keeps collisions rare): the embedding table, and
+ * each step's update of it, is no larger than the data needs.
+ */
+function bucketCount(tokenizer: Tokenizer, texts: readonly string[], t: { tokenizer: "word" | "char" | "bpe"; lowercase: boolean; maxTokens: number; buckets: number }, ngrams: number): number {
+  const seen = new Set<number>();
+  for (const text of texts) {
+    const tokens = t.tokenizer === "bpe" ? tokenizer.encode(text).slice(0, t.maxTokens).map(String) : splitText(text, { kind: t.tokenizer, lowercase: t.lowercase }).slice(0, t.maxTokens);
+    for (const h of hashNgrams(tokens, ngrams, 2 ** 31)) seen.add(h);
+  }
+  return Math.max(1, Math.min(t.buckets, 2 ** Math.ceil(Math.log2(2 * seen.size + 1))));
 }
 
 export interface TextResult {
@@ -122,8 +146,10 @@ export async function trainText(table: RawTable, spec: TabularSpec, options: Fit
 
   const recurrent = spec.model.kind !== "fasttext";
   const ngrams = recurrent ? 1 : t.ngrams;
-  const tokenizer = Tokenizer.train(Array.from(split.train, (r) => texts[r]), { kind: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, minCount: t.minCount });
-  const card: TextCard = { column: t.column, tokenizer: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, ngrams, buckets: t.buckets, maxTokens: t.maxTokens, lengths: recurrent, icu: tokenizer.unicode };
+  const trainTexts = Array.from(split.train, (r) => texts[r]);
+  const tokenizer = Tokenizer.train(trainTexts, { kind: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, minCount: t.minCount });
+  const buckets = ngrams > 1 ? bucketCount(tokenizer, trainTexts, t, ngrams) : t.buckets;
+  const card: TextCard = { column: t.column, tokenizer: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, ngrams, buckets, maxTokens: t.maxTokens, lengths: recurrent, icu: tokenizer.unicode };
   const encoder = new TextIds(tokenizer, card);
   const { ids, width, lengths } = encoder.matrix(texts);
   const problem: Problem = { task, features: width, classes, vocab: encoder.vocab, ...(recurrent ? { input: [width], lengths: true } : {}) };

@@ -64,6 +64,7 @@ export function jobRoutes(s: Services) {
           columns: body.columns ?? {},
           ...(body.windows ? { windows: body.windows } : {}),
           ...(recommender ? { interactions: body.interactions ?? {} } : {}),
+          ...(body.text || body.model.kind === "fasttext" ? { text: body.text ?? {} } : {}),
         });
         if (!parsed.success) {
           const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
@@ -72,7 +73,7 @@ export function jobRoutes(s: Services) {
         const spec = parsed.data;
         const known = new Set(dataset.columns.map((c) => c.name));
         const roles = spec.interactions ? [spec.interactions.user, spec.interactions.item, ...(spec.interactions.timestamp ? [spec.interactions.timestamp] : [])] : [];
-        const named = [...(spec.target ? [spec.target] : []), ...roles, ...spec.columns.ignore, ...spec.columns.categorical, ...spec.columns.numeric];
+        const named = [...(spec.target ? [spec.target] : []), ...roles, ...(spec.text ? [spec.text.column] : []), ...spec.columns.ignore, ...spec.columns.categorical, ...spec.columns.numeric];
         const unknown = named.filter((c) => !known.has(c));
         if (unknown.length > 0) {
           throw new MaasError("unprocessable", `dataset '${dataset.name}' has no column ${unknown.map((c) => `'${c}'`).join(", ")} (columns: ${[...known].join(", ")})`);

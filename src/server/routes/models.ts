@@ -159,6 +159,17 @@ export function modelRoutes(s: Services) {
         const scores = await s.pool.rate(ref, users, items);
         return { predictions: scores.map((prediction) => ({ prediction })), model: { name, version: version.version } };
       }
+      if (card.text) {
+        const column = card.text.column;
+        const values = body.instances.map((inst, n) => {
+          const o = (typeof inst === "object" && inst !== null ? inst : {}) as Record<string, unknown>;
+          const text = o.text ?? o[column];
+          if (typeof text !== "string") throw new MaasError("unprocessable", `instance ${n}: a text model takes {"text": "<the text>"}`);
+          return [text];
+        });
+        const predictions = await s.pool.predict(ref, { columns: [column], values, rows: values.length });
+        return { predictions, model: { name, version: version.version } };
+      }
       if (card.image) {
         const predictions = await s.pool.predictImages(ref, instancesImages(card.image, body.instances));
         return { predictions, model: { name, version: version.version } };
