@@ -160,3 +160,35 @@ describe("text models", () => {
     expect([l.code, l.stderr]).toEqual([2, expect.stringMatching(/row 2, column 'text': the text is not valid UTF-8/)]);
   });
 });
+
+describe("sentiment", () => {
+  // Reviews with AFINN words; 1 in 5 is "not good"-style, which the lexicon misreads and bigrams catch.
+  const filler = ["the", "hotel", "room", "was", "staff", "breakfast", "view"];
+  const lines = ["text,label"];
+  for (let i = 0; i < 400; i++) {
+    const positive = i % 2 === 0;
+    const negated = i % 5 === 0;
+    const cue = negated ? (positive ? "not bad" : "not good") : positive ? ["good", "great", "excellent"][i % 3] : ["bad", "awful", "terrible"][i % 3];
+    const words = Array.from({ length: 3 + (i % 4) }, (_v, j) => filler[(i + j * 2) % filler.length]);
+    words.splice(i % words.length, 0, cue);
+    lines.push(`"${words.join(" ")}",${positive ? "positive" : "negative"}`);
+  }
+  const reviews = file("reviews.csv", lines.join("\n") + "\n");
+
+  test("--preset sentiment trains fasttext on text and label; the AFINN lexicon baseline trains and misses negations", () => {
+    const preset = maas("train", "--data", reviews, "--preset", "sentiment", "--out", "sentiment.onnx", "--json");
+    expect(preset.code, preset.stderr).toBe(0);
+    const p = JSON.parse(preset.stdout.trim().split("\n").pop()!);
+    expect(p).toMatchObject({ kind: "fasttext", target: "label", labels: ["negative", "positive"] });
+    const lexicon = maas("train", "--data", reviews, "--model", "lexicon", "--target", "label", "--out", "lexicon.onnx", "--json");
+    expect(lexicon.code, lexicon.stderr).toBe(0);
+    const l = JSON.parse(lexicon.stdout.trim().split("\n").pop()!);
+    // The lexicon reads "not good" as good: about the 20% negated reviews wrong; fasttext learns the bigrams.
+    expect(l.metrics.accuracy).toBeGreaterThan(0.7);
+    expect(l.metrics.accuracy).toBeLessThan(0.9);
+    expect(p.metrics.accuracy).toBeGreaterThan(0.97);
+    const probe = file("probe-reviews.csv", 'text\n"an excellent view"\n"awful breakfast"\n');
+    const out = maas("predict", "--model", "lexicon.onnx", "--data", probe, "--json").stdout.trim().split("\n").map((r) => JSON.parse(r).prediction);
+    expect(out).toEqual(["positive", "negative"]);
+  });
+});

@@ -9,7 +9,8 @@ import { isSequenceKind, trainSequenceTable } from "../models/sequences.js";
 import type { EpochReport } from "../models/trainer.js";
 import { MaasError } from "../errors.js";
 import type { TabularSpec } from "../models/spec.js";
-import { TabularSpecSchema, isRecommenderKind, isTextSpec } from "../models/spec.js";
+import type { Preset } from "../models/spec.js";
+import { PRESETS, TabularSpecSchema, isRecommenderKind, isTextSpec, withPreset } from "../models/spec.js";
 import { trainText } from "../models/text.js";
 import { crossValidate, trainRecommender } from "../models/recommender.js";
 import { trainTable } from "../models/tabular.js";
@@ -56,6 +57,7 @@ export interface TrainFlags {
   folds?: string;
   /** Text models: the text column and its tokenizer. */
   text?: string;
+  preset?: string;
   tokenizer?: string;
   vocabSize?: string;
   ngrams?: string;
@@ -92,7 +94,8 @@ async function specFile(path: string): Promise<Record<string, unknown>> {
 
 /** The spec: --spec's JSON with every given flag written over it, then validated. */
 export async function resolveSpec(f: TrainFlags, images = false): Promise<TabularSpec> {
-  const base = f.spec ? await specFile(f.spec) : {};
+  if (f.preset !== undefined && !(f.preset in PRESETS)) throw bad(`--preset: no preset '${f.preset}' (presets: ${Object.keys(PRESETS).join(", ")})`);
+  const base = withPreset(f.preset as Preset | undefined, f.spec ? await specFile(f.spec) : {});
   const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? { ...(v as Record<string, unknown>) } : {});
   const model = obj(base.model);
   const training = obj(base.training);
@@ -140,7 +143,7 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
     ...base,
     ...(windows !== undefined ? { windows } : {}),
     ...(recommender ? { interactions } : {}),
-    ...(Object.keys(text).length > 0 || model.kind === "fasttext" ? { text } : {}),
+    ...(Object.keys(text).length > 0 || model.kind === "fasttext" || model.kind === "lexicon" ? { text } : {}),
     target: f.target ?? base.target ?? (images ? "label" : undefined),
     task: f.task ?? base.task,
     model,

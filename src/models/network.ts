@@ -22,6 +22,8 @@ export interface Problem {
    * the exported graph; the network embeds them first.
    */
   vocab?: number;
+  /** The lexicon baseline: each token id's valence (length `vocab`). */
+  lexicon?: Float32Array;
 }
 
 /** Name of the feature-matrix input of the engine-level graphs ([N, features] float). */
@@ -57,6 +59,11 @@ function embeddingBag(b: Builder, p: Problem, dim: number, x: Value): Value {
 
 /** The network body: raw features in, raw outputs (regression values or class logits) out. */
 export function body(b: Builder, spec: ModelSpec, p: Problem, x: Value): Value {
+  if (spec.kind === "lexicon") {
+    if (!p.lexicon) throw new Error("a lexicon model reads text: its problem needs the tokens' valences");
+    const valences = b.graph.constant({ dtype: "float32", dims: [p.lexicon.length], data: p.lexicon }, "lexicon");
+    return b.dense(reduceSum(gather(valences, tokenIds(x)), [1], true), outputWidth(p), "output");
+  }
   if (spec.kind === "fasttext") {
     if (!p.vocab) throw new Error("a fasttext model reads text: its problem needs a vocabulary");
     return b.dense(embeddingBag(b, p, spec.embedding, x), outputWidth(p), "output");

@@ -32,13 +32,14 @@ export const ModelSpecSchema = z.object({
   /**
    * linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn:
    * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences (or on text);
-   * fasttext: text classification by the mean of token and n-gram embeddings; recommenders
+   * fasttext: text classification by the mean of token and n-gram embeddings; lexicon: the sum of
+   * the words' AFINN-165 valences through a logistic regression (the sentiment baseline); recommenders
    * on (user, item) interactions: mf (biased matrix factorisation of ratings), svdpp (mf plus the
    * items each user rated, SVD++), bpr (implicit
    * feedback, Bayesian personalised ranking), als (implicit feedback, weighted alternating least
    * squares), popularity (the baseline: most interacted-with first).
    */
-  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "fasttext", "mf", "svdpp", "bpr", "als", "popularity"]),
+  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "fasttext", "lexicon", "mf", "svdpp", "bpr", "als", "popularity"]),
   /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
   layers: z.array(LayerSchema).optional(),
   /** Hidden layer widths (mlp), or the widths of stacked recurrent layers (rnn, lstm, gru). */
@@ -148,6 +149,8 @@ export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecI
   if (kind === "bpr") return { optimizer: "adam", lr: 0.01, batchSize: 256, epochs: 30, validationSplit: 0.1, earlyStopping: { patience: 5 } };
   // fastText: few epochs suffice (its own default is 5 with plain SGD).
   if (kind === "fasttext") return { epochs: 20, earlyStopping: { patience: 3 } };
+  // The lexicon baseline fits a logistic regression on one number per text: full batch, to the optimum.
+  if (kind === "lexicon") return { optimizer: "lbfgs", epochs: 200, earlyStopping: false };
   // ALS: each epoch is a full alternation (users, then items); it converges in a few.
   if (kind === "als") return { epochs: 15, validationSplit: 0.1, earlyStopping: { patience: 3 } };
   if (kind === "popularity") return { epochs: 1, validationSplit: 0.1, earlyStopping: false };
@@ -200,7 +203,30 @@ export const TextSpecSchema = z.object({
 
 /** Whether a spec trains a text model: fasttext always, a recurrent network when given a text column. */
 export function isTextSpec(spec: { model: { kind: string }; text?: unknown }): boolean {
-  return spec.model.kind === "fasttext" || (spec.text !== undefined && ["rnn", "lstm", "gru"].includes(spec.model.kind));
+  return spec.model.kind === "fasttext" || spec.model.kind === "lexicon" || (spec.text !== undefined && ["rnn", "lstm", "gru"].includes(spec.model.kind));
+}
+
+/**
+ * Ready-made specs for common tasks; what a user gives is written over them. sentiment: a fasttext
+ * classifier (words and bigrams) of the `text` column into the `label` column's classes — two
+ * (negative/positive) or five (1-5 stars); compare it with `--model lexicon`, the AFINN baseline.
+ */
+export const PRESETS = {
+  sentiment: { target: "label", task: "classification", model: { kind: "fasttext" }, text: { column: "text", tokenizer: "word", ngrams: 2, lowercase: true } },
+} as const;
+export type Preset = keyof typeof PRESETS;
+
+/** `spec` written over the preset's: nested objects merged one level deep. */
+export function withPreset(preset: Preset | undefined, spec: Record<string, unknown>): Record<string, unknown> {
+  if (!preset) return spec;
+  const base = PRESETS[preset] as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(spec)) {
+    if (v === undefined) continue;
+    const b = base[k];
+    out[k] = typeof v === "object" && v !== null && !Array.isArray(v) && typeof b === "object" && b !== null ? { ...b, ...v } : v;
+  }
+  return out;
 }
 
 /** Training a model on a table: the JSON `maas train --spec` reads and the service's jobs take. */

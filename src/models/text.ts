@@ -13,6 +13,7 @@ import { inputError } from "../errors.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
 import type { Tensor } from "../runtime/tensor.js";
+import { lexiconScores } from "../text/lexicon.js";
 import { hashNgrams } from "../text/ngrams.js";
 import type { TokenizerState } from "../text/tokenizer.js";
 import { Tokenizer, splitText } from "../text/tokenizer.js";
@@ -144,15 +145,18 @@ export async function trainText(table: RawTable, spec: TabularSpec, options: Fit
   const classes = target.task === "classification" ? target.labels.length : 1;
   const split = trainingSplit(spec.training, { task, classes }, target.values);
 
-  const recurrent = spec.model.kind !== "fasttext";
-  const ngrams = recurrent ? 1 : t.ngrams;
+  const lexicon = spec.model.kind === "lexicon";
+  if (lexicon && t.tokenizer !== "word") throw inputError("the lexicon model reads words: use the word tokenizer", { file: table.source });
+  const recurrent = spec.model.kind !== "fasttext" && !lexicon;
+  const ngrams = recurrent || lexicon ? 1 : t.ngrams;
   const trainTexts = Array.from(split.train, (r) => texts[r]);
   const tokenizer = Tokenizer.train(trainTexts, { kind: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, minCount: t.minCount });
   const buckets = ngrams > 1 ? bucketCount(tokenizer, trainTexts, t, ngrams) : t.buckets;
   const card: TextCard = { column: t.column, tokenizer: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, ngrams, buckets, maxTokens: t.maxTokens, lengths: recurrent, icu: tokenizer.unicode };
   const encoder = new TextIds(tokenizer, card);
   const { ids, width, lengths } = encoder.matrix(texts);
-  const problem: Problem = { task, features: width, classes, vocab: encoder.vocab, ...(recurrent ? { input: [width], lengths: true } : {}) };
+  const valences = lexicon ? lexiconScores((tokenizer.toJSON() as { tokens: string[] }).tokens) : undefined;
+  const problem: Problem = { task, features: width, classes, vocab: encoder.vocab, ...(recurrent ? { input: [width], lengths: true } : {}), ...(valences ? { lexicon: valences } : {}) };
   const data = { features: pack(ids, width, (n) => new Float32Array(n), (id) => id), rows: table.rows, columns: width, target: target.values, ...(recurrent ? { lengths } : {}) };
   const result = await fit(runtime, spec.model, spec.training, problem, data, { ...options, split });
 

@@ -64,7 +64,7 @@ export function jobRoutes(s: Services) {
           columns: body.columns ?? {},
           ...(body.windows ? { windows: body.windows } : {}),
           ...(recommender ? { interactions: body.interactions ?? {} } : {}),
-          ...(body.text || body.model.kind === "fasttext" ? { text: body.text ?? {} } : {}),
+          ...(body.text || body.model.kind === "fasttext" || body.model.kind === "lexicon" ? { text: body.text ?? {} } : {}),
         });
         if (!parsed.success) {
           const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));

@@ -22,6 +22,7 @@ const KIND_HELP: Record<Kind, string> = {
   lstm: "LSTM, for sequences",
   gru: "GRU, for sequences",
   fasttext: "mean of word and n-gram embeddings, for text",
+  lexicon: "sum of AFINN word valences (sentiment baseline)",
   mf: "matrix factorisation of ratings (recommender)",
   svdpp: "SVD++ of ratings (recommender)",
   bpr: "ranking from clicks or purchases (recommender)",
