@@ -260,6 +260,34 @@ test("a recommender: train mf on ratings from the form, recommend in the playgro
   expect(pageErrors).toEqual([]);
 }, 120_000);
 
+test("a text classifier: train fasttext on a text column from the form, classify a text in the playground", async () => {
+  const lines = ["message,kind"];
+  const filler = ["see", "you", "at", "the", "meeting", "report", "会议"];
+  for (let i = 0; i < 200; i++) {
+    const words = Array.from({ length: 4 }, (_v, j) => filler[(i * 3 + j * 5) % filler.length]);
+    const spam = i % 2 === 0;
+    words.splice(i % 4, 0, spam ? ["free", "winner", "免费"][i % 3] : "thanks");
+    lines.push(`"${words.join(" ")}",${spam ? "spam" : "ham"}`);
+  }
+  await page.goto(`${platform.url}/#/datasets`);
+  await page.getByLabel("Or choose a file").setInputFiles({ name: "mail.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n") + "\n") });
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("heading", { name: "mail", level: 1 }).waitFor();
+  await page.goto(`${platform.url}/#/train?dataset=mail&target=kind`);
+  await page.getByLabel("Kind").selectOption("fasttext");
+  await page.getByLabel("Text column").selectOption("message");
+  await page.getByLabel("Column to predict").selectOption("kind");
+  await page.getByRole("button", { name: "Start training" }).click();
+  await page.getByRole("link", { name: "Open model mail v1" }).waitFor({ timeout: 60_000 });
+  await page.goto(`${platform.url}/#/playground/mail`);
+  await page.getByLabel("message").fill("you are a winner, claim your free prize");
+  await page.getByRole("button", { name: "Predict" }).click();
+  await expect.poll(() => page.locator(".prediction-value").textContent()).toBe("spam");
+  await visit("14-playground-text");
+  expect(foreign).toEqual([]);
+  expect(pageErrors).toEqual([]);
+}, 120_000);
+
 test("a running job is cancelled from its page", async () => {
   await page.goto(`${platform.url}/#/train?dataset=moons&target=moon`);
   await page.getByLabel("Kind").selectOption("mlp");

@@ -10,6 +10,7 @@ import { cardOf } from "./model-data.js";
 function inputsOf(card: ModelCard): string {
   if (card.image) return `an image, ${card.image.channels === 1 ? "grey" : "colour"}, ${card.image.width}×${card.image.height} pixels`;
   if (card.sequence) return `a sequence of ${card.sequence.steps} steps × ${card.sequence.features} features (${card.sequence.columns.join(", ")})`;
+  if (card.text) return `a text (column '${card.text.column}'; ${card.text.tokenizer} tokens, up to ${card.text.maxTokens}; segmented with ${card.text.icu})`;
   const r = card.recommender;
   if (r) return `a user id (column '${r.columns.user}'; ${r.users.toLocaleString()} users known) and how many items`;
   return `${card.features.length} feature${card.features.length === 1 ? "" : "s"}`;

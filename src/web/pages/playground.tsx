@@ -9,6 +9,7 @@ import { FeatureForm } from "./playground-form.js";
 import { FitPlot } from "./playground-fit.js";
 import { ImagePlayground } from "./playground-image.js";
 import { RecommendPlayground } from "./playground-recommend.js";
+import { TextPlayground } from "./playground-text.js";
 import "./playground.css";
 
 export function PlaygroundPage({ name, version }: { name?: string; version?: string }) {
@@ -115,6 +116,8 @@ function ModelPlayground({ name, version }: { name: string; version?: string }) 
             </h2>
             {card.image ? (
               <ImagePlayground key={`${name}@${shown.version}`} name={name} version={shown.version} card={card} />
+            ) : card.text ? (
+              <TextPlayground key={`${name}@${shown.version}`} name={name} version={shown.version} card={card} />
             ) : (
               <FeatureForm key={`${name}@${shown.version}`} name={name} version={shown.version} card={card} />
             )}

@@ -36,11 +36,14 @@ const RECURRENT = ["rnn", "lstm", "gru"];
 /** Kinds that learn from (user, item) interactions, and those of them that predict a rating column. */
 export const RECOMMENDERS: readonly string[] = ["mf", "svdpp", "bpr", "als", "popularity"];
 export const RATED: readonly string[] = ["mf", "svdpp"];
+/** Kinds that read a text column. */
+export const TEXT_KINDS: readonly string[] = ["fasttext", "lexicon"];
 
 /** The model fields that apply to `kind` (the schema's comments say which; cnn layers keep their default). */
 export function modelFields(kind: Kind): string[] {
   if (kind === "mlp") return ["hidden", "activation", "dropout"];
   if (RECURRENT.includes(kind)) return ["hidden", "bidirectional"];
+  if (kind === "fasttext") return ["embedding"];
   if (kind === "als") return ["factors", "reg", "alpha"];
   if (RECOMMENDERS.includes(kind) && kind !== "popularity") return ["factors", "reg"];
   return [];
@@ -63,6 +66,7 @@ export function trainingApplies(name: string, kind: Kind, raw: Raw): boolean {
 export const LABELS: Record<string, [label: string, help?: string]> = {
   hidden: ["Hidden layer widths", "Comma-separated, e.g. 64, 32: one number per layer."],
   factors: ["Latent factors", "Per user and per item."],
+  embedding: ["Embedding width", "Numbers per token (and per word pair)."],
   reg: ["L2 penalty", "On each example's user and item rows (als: on all factors)."],
   alpha: ["Confidence per interaction", "c = 1 + alpha x value (1 without a value column)."],
   bidirectional: ["Bidirectional", "The recurrent layers read the sequence both ways."],

@@ -8,7 +8,7 @@ import { href, navigate } from "../router.js";
 import { all, useLoad } from "../components/async.js";
 import { Empty, ErrorMessage, Loading } from "../components/feedback.js";
 import type { Kind, Raw } from "./train-schema.js";
-import { KINDS, MAIN_TRAINING, RATED, RECOMMENDERS, MODEL_PROPS, TRAINING_PROPS, modelFields, modelRaw, toValues, trainingApplies, trainingRaw } from "./train-schema.js";
+import { KINDS, MAIN_TRAINING, RATED, RECOMMENDERS, TEXT_KINDS, MODEL_PROPS, TRAINING_PROPS, modelFields, modelRaw, toValues, trainingApplies, trainingRaw } from "./train-schema.js";
 import { Field } from "./train-fields.js";
 import { NAME_PATTERN, nameFromFile } from "./data-upload.js";
 import "./train.css";
@@ -80,7 +80,9 @@ function TrainForm({ datasets, initialDataset, initialTarget }: { datasets: Data
   const recurrent = kind === "rnn" || kind === "lstm" || kind === "gru";
   const recommender = RECOMMENDERS.includes(kind);
   const named = (n: string, fallback: number) => (d.columns.some((c) => c.name === n) ? n : (d.columns[fallback]?.name ?? n));
-  const [roles, setRoles] = useState<{ user?: string; item?: string }>({});
+  const [roles, setRoles] = useState<{ user?: string; item?: string; text?: string }>({});
+  const textual = TEXT_KINDS.includes(kind);
+  const textColumn = roles.text ?? named("text", 0);
   const userColumn = roles.user ?? named("user", 0);
   const itemColumn = roles.item ?? named("item", 1);
 
@@ -107,6 +109,7 @@ function TrainForm({ datasets, initialDataset, initialTarget }: { datasets: Data
         name: modelName,
         target: images || (recommender && !RATED.includes(kind)) ? undefined : column,
         ...(recommender ? { interactions: { user: userColumn, item: itemColumn } } : {}),
+        ...(textual ? { text: { column: textColumn } } : {}),
         model: { kind, ...toValues(MODEL_PROPS, modelFields(kind), model) } as { kind: Kind },
         training: toValues(TRAINING_PROPS, applies(Object.keys(TRAINING_PROPS)), training),
         windows: recurrent && windows.window ? { window: Number(windows.window), horizon: Number(windows.horizon || 1) } : undefined,
@@ -137,6 +140,7 @@ function TrainForm({ datasets, initialDataset, initialTarget }: { datasets: Data
               ))}
             </select>
           </div>
+          {textual && <ColumnSelect id="train-text" label="Text column" columns={d.columns} value={textColumn} onChange={(v) => setRoles((r) => ({ ...r, text: v }))} />}
           {recommender && (
             <>
               <ColumnSelect id="train-user" label="User column" columns={d.columns} value={userColumn} onChange={(v) => setRoles((r) => ({ ...r, user: v }))} />
