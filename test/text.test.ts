@@ -59,3 +59,14 @@ test("an instance without text is a 422 that says what a text model takes", asyn
   const e = await client.models.predict("sentiment", { instances: [{ words: 3 }] }).catch((err: unknown) => err as MaasApiError);
   expect([(e as MaasApiError).status, (e as MaasApiError).message]).toEqual([422, expect.stringMatching(/instance 0: a text model takes \{"text"/)]);
 });
+
+test("an lstm over the review tokens trains as a job and predicts {text} instances", async () => {
+  const job = await client.jobs.create({ dataset: "reviews", target: "sentiment", name: "sentiment-lstm", model: { kind: "lstm", hidden: [16], embedding: 16 }, text: { column: "review", maxTokens: 20 }, training: { epochs: 30 } });
+  const done = await client.jobs.wait(job.id);
+  expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
+  expect(done.metrics!.accuracy).toBeGreaterThan(0.9);
+  const v = await client.models.version("sentiment-lstm", 1);
+  expect(v.card).toMatchObject({ text: { lengths: true } });
+  const p = await client.models.predict("sentiment-lstm", { instances: [{ text: "the food was good" }, { text: "服务 差" }] });
+  expect(p.predictions.map((r) => r.prediction)).toEqual(["positive", "negative"]);
+}, 120_000);
