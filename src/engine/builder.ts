@@ -10,8 +10,9 @@ import type { Fans, InitScheme } from "./init.js";
 import { convFans } from "./init.js";
 import type { Pair } from "./ops-conv.js";
 import { avgPool2d, conv2d, flatten, globalAvgPool, maxPool2d, samePads } from "./ops-conv.js";
+import { layerNorm, mergeHeads, scaledDotProductAttention, splitHeads } from "./ops-attention.js";
 import { batchNormInference, batchNormTraining } from "./ops-norm.js";
-import { add, cast, concat, div, erf, gather, greater, matmul, mul, relu, sigmoid, sub, tanh, where } from "./ops.js";
+import { add, cast, concat, div, erf, gather, greater, matmul, mul, relu, sigmoid, slice, sub, tanh, transpose, where } from "./ops.js";
 import type { CellKind, CellWeights } from "./recurrent.js";
 import { GATES, lengthMask, runCell, stackSteps } from "./recurrent.js";
 
@@ -100,6 +101,11 @@ export interface RecurrentOptions {
   unitForgetBias?: boolean;
 }
 
+export interface AttentionOptions {
+  /** Query i attends only to keys j <= i (a decoder's self-attention). Default false. */
+  causal?: boolean;
+}
+
 const pairOf = (v: number | Pair): Pair => (typeof v === "number" ? [v, v] : v);
 
 /** Declares parameters, state and layers on a graph; see the file header for the modes. */
@@ -110,6 +116,8 @@ export class Builder {
   readonly stateUpdates = new Map<string, Value>();
   readonly masks: MaskSpec[] = [];
   readonly graph: Graph;
+  /** Each declared parameter's value, by name (for layers that reuse one, such as a tied output). */
+  private readonly paramValues = new Map<string, Value>();
 
   /** @param values trained parameter and state values, required in `infer` mode */
   constructor(
@@ -126,7 +134,9 @@ export class Builder {
   param(name: string, shape: number[], init: InitScheme, decay: boolean, fans?: Fans): Value {
     this.unique(name);
     this.params.push({ name, shape, init, decay, ...(fans ? { fans } : {}) });
-    return this.tensor(name, shape, "parameter");
+    const v = this.tensor(name, shape, "parameter");
+    this.paramValues.set(name, v);
+    return v;
   }
 
   /** Declares (and returns) carried layer state: an input when training or evaluating, a constant when inferring. */
@@ -301,6 +311,55 @@ export class Builder {
   embedding(ids: Value, vocab: number, dim: number, name: string): Value {
     if (ids.dtype !== "int64") throw new Error(`embedding '${name}' takes int64 ids; got ${ids}`);
     return gather(this.param(`${name}.weight`, [vocab, dim], "he", true, { fanIn: 2, fanOut: dim }), ids, 0);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Transformer layers ([N, T, D], T static)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Layer normalisation over the last axis (ONNX LayerNormalization, eps 1e-5): `<name>.weight`
+   * (scale, ones) and `<name>.bias` (zeros) [D], neither decayed. The same in every mode.
+   */
+  layerNorm(x: Value, name: string, eps = 1e-5): Value {
+    const d = x.shape[x.rank - 1];
+    if (typeof d !== "number") throw new Error(`layerNorm '${name}' needs a known last dim; got ${x}`);
+    return layerNorm(x, this.param(`${name}.weight`, [d], "ones", false), this.param(`${name}.bias`, [d], "zeros", false), eps);
+  }
+
+  /**
+   * Multi-head scaled dot-product self-attention of x [N, T, D]: dense projections `<name>.query`,
+   * `.key`, `.value` (D -> D), `heads` heads of width D/heads, softmax(q k^T / sqrt(D/heads)) v per
+   * head (causal: position i sees j <= i), heads concatenated and projected by `<name>.output`.
+   * @example h = add(h, b.attention(b.layerNorm(h, "ln1"), 2, "attn", { causal: true }));
+   */
+  attention(x: Value, heads: number, name: string, options: AttentionOptions = {}): Value {
+    const width = x.shape[2];
+    if (x.rank !== 3 || typeof width !== "number") throw new Error(`attention '${name}' takes [N, T, D] with a known D; got ${x}`);
+    const [q, k, v] = ["query", "key", "value"].map((p) => splitHeads(this.dense(x, width, `${name}.${p}`), heads));
+    return this.dense(mergeHeads(scaledDotProductAttention(q, k, v, options.causal === true)), width, `${name}.output`);
+  }
+
+  /**
+   * Learned absolute positions: `<name>.weight` [maxLength, dim] (Xavier with the dense fans, decayed
+   * like the token table), returned as its first `length` rows [length, dim], to add to token
+   * embeddings [N, T, dim] (the addition broadcasts over N and sums the gradient back over it).
+   */
+  positionalEmbedding(length: number, dim: number, name: string, maxLength = length): Value {
+    if (length > maxLength) throw new Error(`positionalEmbedding '${name}': ${length} steps exceed the table's ${maxLength}`);
+    const table = this.param(`${name}.weight`, [maxLength, dim], "xavier", true);
+    return length === maxLength ? table : slice(table, [0], [0], [length]);
+  }
+
+  /**
+   * Logits over the vocabulary from h [..., dim] with the table of embedding `name` (declared by
+   * `embedding`) as the output weights: h E^T, [..., vocab] (weight tying; the table's gradient sums
+   * both uses).
+   */
+  tiedOutput(h: Value, name: string): Value {
+    const table = this.paramValues.get(`${name}.weight`);
+    if (!table) throw new Error(`tiedOutput: no embedding '${name}' declared before it`);
+    return matmul(h, transpose(table, [1, 0]));
   }
 
   private recurrent(kind: CellKind, x: Value, hidden: number, name: string, options: RecurrentOptions): Value {

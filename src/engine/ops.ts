@@ -2,7 +2,7 @@
 // gradients of its inputs follow from the gradients of its outputs, and (only when it is not a
 // single ONNX operator of the same name) how it is emitted. The builder functions below the table
 // are the only way the rest of the engine creates nodes. Ops of one concept that would make this
-// file too long live in their own file with their builders (ops-conv.ts, ops-norm.ts) and add their
+// file too long live in their own file with their builders (ops-conv.ts, ops-norm.ts, ops-attention.ts) and add their
 // entries to the same table with `registerOps`.
 import type { DType, Tensor } from "../runtime/tensor.js";
 import type { Attrs, Dim, Node, Shape } from "./graph.js";
@@ -140,17 +140,19 @@ const TABLE: Record<string, OpDef> = {
     grad: ({ inputs: [c, a, b] }, [dy]) => [undefined, sumTo(where(c, dy!, 0), a), sumTo(where(c, 0, dy!), b)],
   },
 
+  // [..., M, K] x [K, N], or batched [..., M, K] x [..., K, N] broadcasting the leading dims (numpy)
   MatMul: {
     infer: ([a, b]) => {
-      if (a.rank < 2 || b.rank !== 2) throw new Error(`MatMul takes [..., M, K] x [K, N]; got ${a} x ${b}`);
-      const k = a.shape[a.rank - 1];
-      if (typeof k === "number" && typeof b.shape[0] === "number" && k !== b.shape[0]) {
-        throw new Error(`MatMul inner dimensions differ: ${a} x ${b}`);
-      }
-      return [{ dtype: a.dtype, shape: [...a.shape.slice(0, -1), b.shape[1]] }];
+      if (a.rank < 2 || b.rank < 2) throw new Error(`MatMul takes [..., M, K] x [..., K, N]; got ${a} x ${b}`);
+      const [k, kb] = [a.shape[a.rank - 1], b.shape[b.rank - 2]];
+      if (typeof k === "number" && typeof kb === "number" && k !== kb) throw new Error(`MatMul inner dimensions differ: ${a} x ${b}`);
+      const lead = b.rank === 2 ? a.shape.slice(0, -2) : broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+      return [{ dtype: a.dtype, shape: [...lead, a.shape[a.rank - 2], b.shape[b.rank - 1]] }];
     },
-    // dA = dy B^T; dB = A^T dy (A flattened to 2-D first)
+    // dA = dy B^T; dB = A^T dy. With a 2-D B, A and dy are flattened to 2-D first; batched, both
+    // products are over the last two axes, summed back over the leading dims each input was broadcast along.
     grad: ({ inputs: [a, b] }, [dy]) => {
+      if (b.rank > 2) return [sumTo(matmul(dy!, swapLast(b)), a), sumTo(matmul(swapLast(a), dy!), b)];
       const da = matmul(dy!, transpose(b, [1, 0]));
       const a2 = a.rank === 2 ? a : reshape(a, [-1, b.shape[0] as number]);
       const dy2 = dy!.rank === 2 ? dy! : reshape(dy!, [-1, b.shape[1] as number]);
@@ -387,6 +389,13 @@ export function matmul(a: Value, b: Value): Value {
 
 export function transpose(x: Value, perm: readonly number[]): Value {
   return apply("Transpose", [x], { perm: { ints: perm } })[0];
+}
+
+/** x with its last two axes swapped. */
+export function swapLast(x: Value): Value {
+  const perm = x.shape.map((_d, i) => i);
+  [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1], perm[x.rank - 2]];
+  return transpose(x, perm);
 }
 
 function inversePerm(perm: readonly number[]): number[] {
