@@ -1,9 +1,13 @@
 // A decoder-only Transformer language model learns a corpus with structure: its held-out bits per
 // character fall far below those of the characters' frequencies alone.
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { Builder } from "../engine/builder.js";
+import { encodeModel } from "../engine/onnx-codec.js";
 import { Random } from "../engine/random.js";
 import { OnnxRuntime } from "../runtime/onnxruntime.js";
-import { trainLanguageModel } from "./language.js";
+import type { Tensor } from "../runtime/tensor.js";
+import { decoderStepModel, generate } from "./generation.js";
+import { decoderLogits, trainLanguageModel } from "./language.js";
 import { resolveTraining } from "./spec.js";
 
 test("a char-level Transformer learns sentences from a small grammar", async () => {
@@ -23,3 +27,45 @@ test("a char-level Transformer learns sentences from a small grammar", async () 
   expect(bpc[bpc.length - 1]).toBeLessThan(bpc[0]);
   expect(lm.validation.bitsPerCharacter).toBeLessThan(0.5 * unigram);
 }, 120_000);
+
+describe("generation", async () => {
+  const corpus = "abcdefgh ".repeat(300);
+  const spec = { tokenizer: "char" as const, vocabSize: 32, context: 24, layers: 2, heads: 2, width: 32, validation: 0.1 };
+  const runtime = new OnnxRuntime();
+  const lm = await trainLanguageModel(runtime, corpus, spec, resolveTraining("mlp", { epochs: 6, batchSize: 16, lr: 0.005, threads: 1 }));
+  const step = await runtime.createSession(decoderStepModel(spec, lm.tokenizer.size, lm.params));
+  const greedy = { maxTokens: 12, temperature: 0, topK: 0, topP: 1, seed: 1, stop: [] };
+
+  test("the cached decoder continues the pattern, one token a step", async () => {
+    const g = await generate(step, spec, lm.tokenizer, "abcd", greedy);
+    expect(g).toEqual({ text: "efgh abcdefg", promptTokens: 4, completionTokens: 12, finishReason: "length" });
+  });
+
+  test("the cached step gives the full decoder's logits at every position", async () => {
+    const b = new Builder("full", "infer", "float32", lm.params);
+    b.graph.output(decoderLogits(b, spec, lm.tokenizer.size, b.graph.input("ids", "int64", [1, spec.context])), "logits");
+    const full = await runtime.createSession(encodeModel(b.graph));
+    const ids = lm.tokenizer.encode("cdefgh abcdefgh abcdefgh".slice(0, spec.context));
+    const expected = (await full.run({ ids: { dtype: "int64", dims: [1, spec.context], data: BigInt64Array.from(ids, BigInt) } })).logits.data as Float32Array;
+    let past: Record<string, Tensor> = {};
+    for (let l = 0; l < spec.layers; l++) for (const kv of ["key", "value"]) past[`past_key_values.${l}.${kv}`] = { dtype: "float32", dims: [1, 2, 0, 16], data: new Float32Array(0) };
+    const V = lm.tokenizer.size;
+    for (const [t, id] of ids.entries()) {
+      const out = await step.run({ input_ids: { dtype: "int64", dims: [1, 1], data: BigInt64Array.of(BigInt(id)) }, ...past });
+      const logits = out.logits.data as Float32Array;
+      for (let v = 0; v < V; v++) expect(logits[v]).toBeCloseTo(expected[t * V + v], 3);
+      past = Object.fromEntries(Object.keys(past).map((k) => [k, out[k.replace("past_key_values", "present")]]));
+    }
+  });
+
+  test("stop sequences end the text before them; sampling is seeded", async () => {
+    const g = await generate(step, spec, lm.tokenizer, "abc", { ...greedy, stop: ["h a"] });
+    expect([g.text, g.finishReason]).toEqual(["defg", "stop"]);
+    const pieces: string[] = [];
+    const sampled = { ...greedy, temperature: 1.5, topK: 5, topP: 0.9, seed: 7 };
+    const a = await generate(step, spec, lm.tokenizer, "ab", sampled, (p) => pieces.push(p));
+    const b = await generate(step, spec, lm.tokenizer, "ab", sampled);
+    expect(a.text).toBe(b.text);
+    expect(pieces.join("")).toBe(a.text);
+  });
+});

@@ -66,3 +66,15 @@ describe("Tokenizer", () => {
     expect(() => Tokenizer.fromJSON(config("word"), state)).toThrow(expect.objectContaining({ code: "bad_input" }));
   });
 });
+
+describe("decode", () => {
+  it("bpe and char give back the normalised text; word joins words with spaces", () => {
+    const text = "Call me Ishmael. 我喜欢 whales 🐋";
+    for (const kind of ["bpe", "char"] as const) {
+      const t = Tokenizer.train([text, "whales whales"], { kind, lowercase: false, vocabSize: 300, minCount: 1 });
+      expect(t.decode(t.encode(text))).toBe(text);
+    }
+    const w = Tokenizer.train([text], { kind: "word", lowercase: true, vocabSize: 100, minCount: 1 });
+    expect(w.decode(w.encode("call me ishmael"))).toBe("call me ishmael");
+  });
+});

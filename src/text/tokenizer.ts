@@ -113,6 +113,18 @@ export class Tokenizer {
     return splitText(text, this.config).map((t) => learned.vocabulary.id(t));
   }
 
+  /**
+   * The text of `ids` (padding and unknown ids left out): exact for bpe and char (of the normalised
+   * text), words joined by spaces for word.
+   */
+  decode(ids: readonly number[]): string {
+    const learned = this.learned;
+    const real = ids.filter((id) => id >= FIRST_TOKEN_ID);
+    if (learned.kind === "bpe") return learned.bpe.decode(real.map((id) => id - FIRST_TOKEN_ID));
+    const tokens = real.map((id) => learned.vocabulary.token(id));
+    return tokens.join(learned.kind === "word" ? " " : "");
+  }
+
   /** The learned state, for the model file. */
   toJSON(): TokenizerState {
     const learned = this.learned;

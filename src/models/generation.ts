@@ -1,0 +1,169 @@
+// Text generation from a trained decoder: a step graph with a key/value cache (each new token costs
+// one position of attention over the cache, not a re-run of the prefix), and sampling — temperature,
+// top-k, top-p (nucleus), a seed, a token budget and stop sequences.
+//
+// The step graph follows the layout of decoder models exported by Hugging Face Optimum: inputs
+// `input_ids` [N, 1] and `past_key_values.{l}.key` / `.value` [N, heads, P, width/heads]; outputs
+// `logits` [N, 1, vocab] and `present.{l}.key` / `.value` [N, heads, P + 1, width/heads]. The token's
+// position is P (read from the cache's shape), so a sequence holds at most `context` tokens.
+import { Builder } from "../engine/builder.js";
+import type { Value } from "../engine/graph.js";
+import { encodeModel } from "../engine/onnx-codec.js";
+import { mergeHeads, splitHeads } from "../engine/ops-attention.js";
+import { add, concat, gather, matmul, mul, shapeOf, softmax, transpose } from "../engine/ops.js";
+import { Random } from "../engine/random.js";
+import type { Session } from "../runtime/runtime.js";
+import type { Tensor } from "../runtime/tensor.js";
+import type { Tokenizer } from "../text/tokenizer.js";
+import type { LanguageSpec } from "./language.js";
+
+const pastName = (l: number, kv: "key" | "value") => `past_key_values.${l}.${kv}`;
+const presentName = (l: number, kv: "key" | "value") => `present.${l}.${kv}`;
+
+/** The one-token decoder step with a key/value cache, over trained `params` (as constants). */
+export function decoderStepModel(s: LanguageSpec, vocab: number, params: ReadonlyMap<string, Float32Array>): Uint8Array {
+  const b = new Builder("openmaas_decoder", "infer", "float32", params);
+  const g = b.graph;
+  const dh = s.width / s.heads;
+  const ids = g.input("input_ids", "int64", ["batch", 1]);
+  const pasts = Array.from({ length: s.layers }, (_v, l) => ({
+    key: g.input(pastName(l, "key"), "float32", ["batch", s.heads, "past", dh]),
+    value: g.input(pastName(l, "value"), "float32", ["batch", s.heads, "past", dh]),
+  }));
+  // The new token's position: the cache's length.
+  const position = gather(shapeOf(pasts[0].key), g.ints([2]));
+  let h = add(b.embedding(ids, vocab, s.width, "tokens"), gather(b.positionalEmbedding(s.context, s.width, "positions"), position));
+  for (let l = 0; l < s.layers; l++) {
+    const x = b.layerNorm(h, `block${l}.ln1`);
+    const [q, k, v] = ["query", "key", "value"].map((p) => splitHeads(b.dense(x, s.width, `block${l}.attention.${p}`), s.heads));
+    const keys = concat([pasts[l].key, k], 2);
+    const values = concat([pasts[l].value, v], 2);
+    g.output(keys, presentName(l, "key"));
+    g.output(values, presentName(l, "value"));
+    // softmax(q kᵀ / sqrt(dh)) v over every cached position: the new token sees them all.
+    const attention = softmax(matmul(mul(q, 1 / Math.sqrt(dh)), transpose(keys, [0, 1, 3, 2])), -1);
+    h = add(h, b.dense(mergeHeads(matmul(attention, values)), s.width, `block${l}.attention.output`));
+    const up = b.activation(b.dense(b.layerNorm(h, `block${l}.ln2`), 4 * s.width, `block${l}.up`), "gelu");
+    h = add(h, b.dense(up, s.width, `block${l}.down`));
+  }
+  g.output(b.tiedOutput(b.layerNorm(h, "final.ln"), "tokens"), "logits");
+  return encodeModel(g);
+}
+
+export interface SamplingOptions {
+  /** Tokens to generate at most. */
+  maxTokens: number;
+  /** 0: always the most likely token. */
+  temperature: number;
+  /** Sample among the k most likely tokens only (0: all). */
+  topK: number;
+  /** Sample among the most likely tokens whose probabilities add up to p (1: all). */
+  topP: number;
+  seed: number;
+  /** Generation ends before the first of these strings; it is not part of the text. */
+  stop: readonly string[];
+}
+
+/** The index drawn from `logits` under the sampling options (Random `rng`). */
+export function sampleToken(logits: Float32Array, o: Pick<SamplingOptions, "temperature" | "topK" | "topP">, rng: Random): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  if (o.temperature <= 0) return best;
+  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b);
+  const kept = o.topK > 0 ? order.slice(0, o.topK) : order;
+  const weights = kept.map((i) => Math.exp((logits[i] - logits[best]) / o.temperature));
+  const total = weights.reduce((a, w) => a + w, 0);
+  // Nucleus: the shortest prefix of the sorted tokens whose probability reaches topP.
+  let cut = kept.length;
+  if (o.topP < 1) {
+    let mass = 0;
+    for (let j = 0; j < kept.length; j++) {
+      mass += weights[j] / total;
+      if (mass >= o.topP) {
+        cut = j + 1;
+        break;
+      }
+    }
+  }
+  const sum = weights.slice(0, cut).reduce((a, w) => a + w, 0);
+  let u = rng.uniform() * sum;
+  for (let j = 0; j < cut; j++) {
+    u -= weights[j];
+    if (u <= 0) return kept[j];
+  }
+  return kept[cut - 1];
+}
+
+export interface Generation {
+  text: string;
+  /** Token counts, as the OpenAI API reports them. */
+  promptTokens: number;
+  completionTokens: number;
+  finishReason: "stop" | "length";
+}
+
+/**
+ * Continues `prompt` one token per step of the cached decoder. A prompt longer than the context
+ * (less the tokens to generate, at least one) is cut to its last tokens. `onText` receives each
+ * piece of new text as it is decided (for streaming).
+ */
+export async function generate(step: Session, s: LanguageSpec, tokenizer: Tokenizer, prompt: string, o: SamplingOptions, onText?: (piece: string) => void): Promise<Generation> {
+  const rng = new Random(o.seed);
+  const budget = Math.max(1, Math.min(o.maxTokens, s.context - 1));
+  const all = tokenizer.encode(prompt);
+  const ids = all.slice(Math.max(0, all.length - (s.context - budget)));
+  const dh = s.width / s.heads;
+  let past: Record<string, Tensor> = {};
+  for (let l = 0; l < s.layers; l++) {
+    for (const kv of ["key", "value"] as const) past[pastName(l, kv)] = { dtype: "float32", dims: [1, s.heads, 0, dh], data: new Float32Array(0) };
+  }
+  const fetch = ["logits", ...Array.from({ length: s.layers }, (_v, l) => [presentName(l, "key"), presentName(l, "value")]).flat()];
+  const run = async (token: number): Promise<Float32Array> => {
+    const out = await step.run({ input_ids: { dtype: "int64", dims: [1, 1], data: BigInt64Array.of(BigInt(token)) }, ...past }, fetch);
+    past = {};
+    for (let l = 0; l < s.layers; l++) for (const kv of ["key", "value"] as const) past[pastName(l, kv)] = out[presentName(l, kv)];
+    return out.logits.data as Float32Array;
+  };
+  // The prompt fills the cache (an empty prompt starts from the unknown id, which no text contains).
+  let logits: Float32Array = new Float32Array(0);
+  for (const token of ids.length ? ids : [1]) logits = await run(token);
+  const generated: number[] = [];
+  let text = "";
+  let emitted = 0;
+  for (let n = 0; n < budget; n++) {
+    const token = sampleToken(logits, o, rng);
+    generated.push(token);
+    text = tokenizer.decode(generated);
+    const stopAt = firstStop(text, o.stop);
+    if (stopAt >= 0) {
+      text = text.slice(0, stopAt);
+      if (onText && text.length > emitted) onText(text.slice(emitted));
+      return { text, promptTokens: ids.length, completionTokens: generated.length, finishReason: "stop" };
+    }
+    // Hold back what could still become a stop sequence (and a cut multi-byte character).
+    const safe = text.length - holdBack(text, o.stop);
+    if (onText && safe > emitted && !text.slice(emitted, safe).includes("\uFFFD")) {
+      onText(text.slice(emitted, safe));
+      emitted = safe;
+    }
+    if (n + 1 < budget) logits = await run(token);
+  }
+  if (onText && text.length > emitted) onText(text.slice(emitted));
+  return { text, promptTokens: ids.length, completionTokens: generated.length, finishReason: "length" };
+}
+
+function firstStop(text: string, stops: readonly string[]): number {
+  let at = -1;
+  for (const s of stops) {
+    const i = s ? text.indexOf(s) : -1;
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
+}
+
+/** Characters at the end of `text` that start some stop sequence. */
+function holdBack(text: string, stops: readonly string[]): number {
+  let keep = 0;
+  for (const s of stops) for (let n = Math.min(s.length - 1, text.length); n > keep; n--) if (text.endsWith(s.slice(0, n))) keep = n;
+  return keep;
+}
