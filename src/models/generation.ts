@@ -7,7 +7,6 @@
 // `logits` [N, 1, vocab] and `present.{l}.key` / `.value` [N, heads, P + 1, width/heads]. The token's
 // position is P (read from the cache's shape), so a sequence holds at most `context` tokens.
 import { Builder } from "../engine/builder.js";
-import type { Value } from "../engine/graph.js";
 import { encodeModel } from "../engine/onnx-codec.js";
 import { mergeHeads, splitHeads } from "../engine/ops-attention.js";
 import { add, concat, gather, matmul, mul, shapeOf, softmax, transpose } from "../engine/ops.js";
