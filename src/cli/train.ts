@@ -12,6 +12,9 @@ import type { TabularSpec } from "../models/spec.js";
 import type { Preset } from "../models/spec.js";
 import { PRESETS, TabularSpecSchema, isRecommenderKind, isTextSpec, withPreset } from "../models/spec.js";
 import { trainText } from "../models/text.js";
+import { trainLanguageTable } from "../models/language.js";
+import type { RawTable } from "../data/table.js";
+import { tableFromRows } from "../data/table.js";
 import { crossValidate, trainRecommender } from "../models/recommender.js";
 import { trainTable } from "../models/tabular.js";
 import { writeFileAtomic } from "../util/fs.js";
@@ -63,6 +66,10 @@ export interface TrainFlags {
   ngrams?: string;
   maxTokens?: string;
   embedding?: string;
+  /** transformer: blocks, heads, context. */
+  blocks?: string;
+  heads?: string;
+  context?: string;
   json?: boolean;
 }
 
@@ -110,6 +117,9 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
   set(model, "reg", num("reg", f.reg));
   set(model, "alpha", num("alpha", f.alpha));
   set(model, "embedding", num("embedding", f.embedding, true));
+  set(model, "blocks", num("blocks", f.blocks, true));
+  set(model, "heads", num("heads", f.heads, true));
+  set(model, "context", num("context", f.context, true));
   const text = obj(base.text);
   set(text, "column", f.text);
   set(text, "tokenizer", f.tokenizer);
@@ -143,19 +153,31 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
     ...base,
     ...(windows !== undefined ? { windows } : {}),
     ...(recommender ? { interactions } : {}),
-    ...(Object.keys(text).length > 0 || model.kind === "fasttext" || model.kind === "lexicon" ? { text } : {}),
+    ...(Object.keys(text).length > 0 || ["fasttext", "lexicon", "transformer"].includes(String(model.kind)) ? { text: model.kind === "transformer" ? { tokenizer: "char", ...text } : text } : {}),
     target: f.target ?? base.target ?? (images ? "label" : undefined),
     task: f.task ?? base.task,
     model,
     training,
     columns,
   };
-  if (input.target === undefined && !recommender) throw bad("--target is required (the column to predict), or `target` in --spec");
+  if (input.target === undefined && !recommender && model.kind !== "transformer") throw bad("--target is required (the column to predict), or `target` in --spec");
   const parsed = TabularSpecSchema.safeParse(input);
   if (!parsed.success) {
     throw bad(`invalid spec: ${parsed.error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`).join("; ")}`);
   }
   return parsed.data;
+}
+
+/** A language model's data: a plain .txt file is one text column of its lines; anything else is a table. */
+async function corpusTable(path: string, column: string): Promise<RawTable> {
+  if (!path.toLowerCase().endsWith(".txt")) return readTable(path);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw bad(`${path}: no such file`);
+  }
+  return tableFromRows(path, [column], text.split(/\r?\n/).map((line) => [line]));
 }
 
 export async function trainCommand(f: TrainFlags): Promise<void> {
@@ -175,6 +197,8 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       const table = await readTable(f.data);
       if (f.folds !== undefined) crossValidation = await crossValidate(table, spec, num("folds", f.folds, true)!);
       result = { ...(await trainRecommender(table, spec, { onEpoch })), columns: [] };
+    } else if (spec.model.kind === "transformer") {
+      result = { ...(await trainLanguageTable(await corpusTable(f.data, spec.text?.column ?? "text"), spec, { onEpoch })), columns: [] };
     } else if (isTextSpec(spec)) {
       result = { ...(await trainText(await readTable(f.data), spec, { onEpoch })), columns: [] };
     } else if (isSequenceKind(spec.model.kind)) {

@@ -49,7 +49,7 @@ export const RecommenderCardSchema = z.object({
 });
 
 export const ModelCardSchema = z.object({
-  task: z.enum(["regression", "classification", "recommendation"]),
+  task: z.enum(["regression", "classification", "recommendation", "generation"]),
   /** The column the model predicts (recommenders: the rating column, or the item column for implicit feedback). */
   target: z.string(),
   features: z.array(FeatureSchema),
@@ -79,6 +79,11 @@ export const ModelCardSchema = z.object({
     .optional(),
   /** Text models: their tokenizer. */
   text: TextCardSchema.optional(),
+  /**
+   * Language models: the decoder step graph's shape (`input_ids` [N, 1] and the key/value cache in,
+   * `logits` and the cache out; at most `context` tokens a sequence).
+   */
+  language: z.object({ context: z.number().int(), layers: z.number().int(), heads: z.number().int(), width: z.number().int(), vocab: z.number().int() }).optional(),
   /** Recommenders: their kind, size and columns. */
   recommender: RecommenderCardSchema.optional(),
   spec: z.object({ model: ModelSpecSchema, training: TrainingSpecSchema }),
@@ -121,7 +126,7 @@ export function fitRecord(result: Pick<FitResult, "history" | "bestEpoch" | "buc
 }
 export type Feature = z.infer<typeof FeatureSchema>;
 
-const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "sequence", "text", "recommender", "spec", "metrics", "dataset", "training", "version"] as const;
+const KEYS = ["task", "target", "features", "labels", "labelKind", "image", "sequence", "text", "language", "recommender", "spec", "metrics", "dataset", "training", "version"] as const;
 
 /** The card as `metadata_props`: `openmaas.<field>` -> JSON. */
 export function cardMetadata(card: ModelCard): Record<string, string> {

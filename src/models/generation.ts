@@ -7,6 +7,7 @@
 // `logits` [N, 1, vocab] and `present.{l}.key` / `.value` [N, heads, P + 1, width/heads]. The token's
 // position is P (read from the cache's shape), so a sequence holds at most `context` tokens.
 import { Builder } from "../engine/builder.js";
+import type { EncodeOptions } from "../engine/onnx-codec.js";
 import { encodeModel } from "../engine/onnx-codec.js";
 import { mergeHeads, splitHeads } from "../engine/ops-attention.js";
 import { add, concat, gather, matmul, mul, shapeOf, softmax, transpose } from "../engine/ops.js";
@@ -20,7 +21,7 @@ const pastName = (l: number, kv: "key" | "value") => `past_key_values.${l}.${kv}
 const presentName = (l: number, kv: "key" | "value") => `present.${l}.${kv}`;
 
 /** The one-token decoder step with a key/value cache, over trained `params` (as constants). */
-export function decoderStepModel(s: LanguageSpec, vocab: number, params: ReadonlyMap<string, Float32Array>): Uint8Array {
+export function decoderStepModel(s: LanguageSpec, vocab: number, params: ReadonlyMap<string, Float32Array>, options: EncodeOptions = {}): Uint8Array {
   const b = new Builder("openmaas_decoder", "infer", "float32", params);
   const g = b.graph;
   const dh = s.width / s.heads;
@@ -46,7 +47,7 @@ export function decoderStepModel(s: LanguageSpec, vocab: number, params: Readonl
     h = add(h, b.dense(up, s.width, `block${l}.down`));
   }
   g.output(b.tiedOutput(b.layerNorm(h, "final.ln"), "tokens"), "logits");
-  return encodeModel(g);
+  return encodeModel(g, options);
 }
 
 export interface SamplingOptions {
@@ -106,7 +107,7 @@ export interface Generation {
  * (less the tokens to generate, at least one) is cut to its last tokens. `onText` receives each
  * piece of new text as it is decided (for streaming).
  */
-export async function generate(step: Session, s: LanguageSpec, tokenizer: Tokenizer, prompt: string, o: SamplingOptions, onText?: (piece: string) => void): Promise<Generation> {
+export async function generate(step: Session, s: LanguageSpec, tokenizer: Tokenizer, prompt: string, o: SamplingOptions, onText?: (piece: string) => void, signal?: AbortSignal): Promise<Generation> {
   const rng = new Random(o.seed);
   const budget = Math.max(1, Math.min(o.maxTokens, s.context - 1));
   const all = tokenizer.encode(prompt);
@@ -130,6 +131,8 @@ export async function generate(step: Session, s: LanguageSpec, tokenizer: Tokeni
   let text = "";
   let emitted = 0;
   for (let n = 0; n < budget; n++) {
+    // A client that went away stops the generation (its cache is dropped with it).
+    signal?.throwIfAborted();
     const token = sampleToken(logits, o, rng);
     generated.push(token);
     text = tokenizer.decode(generated);

@@ -12,13 +12,22 @@ import { encodeModel } from "../engine/onnx-codec.js";
 import { add, reshape, softmaxCrossEntropy } from "../engine/ops.js";
 import { Random } from "../engine/random.js";
 import { compileTrainingStep, initialCarries } from "../engine/training-step.js";
-import { inputError } from "../errors.js";
+import type { RawTable } from "../data/table.js";
+import { MaasError, inputError } from "../errors.js";
+import { defaultRuntime } from "../runtime/onnxruntime.js";
+import { VERSION } from "../version.js";
+import type { ModelCard } from "./card.js";
+import { cardMetadata } from "./card.js";
+import { decoderStepModel } from "./generation.js";
+import { tableFingerprint } from "./tabular.js";
+import { VOCABULARY_KEY } from "./text.js";
 import type { Runtime, Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { Tokenizer } from "../text/tokenizer.js";
 import { optimizerConfig } from "./trainer.js";
 import type { EpochReport } from "./trainer.js";
-import type { TrainingSpec } from "./spec.js";
+import type { TabularSpec, TrainingSpec } from "./spec.js";
+import { TextSpecSchema } from "./spec.js";
 
 export interface LanguageSpec {
   tokenizer: "char" | "bpe";
@@ -158,4 +167,52 @@ async function heldOutLoss(evaluator: Session, carried: Record<string, Tensor>, 
   // The windows cover `tokens` of the held-out tokens: their share of its characters.
   const chars = characters * (tokens / (held.length - 1));
   return { natsPerToken: nats / tokens, bitsPerCharacter: nats / chars / Math.LN2 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A language model from a table's text column, as `maas train` and jobs train one, and its file
+// ---------------------------------------------------------------------------------------------
+
+/** The language spec of a TabularSpec (kind transformer): the text column's tokenizer, the model's shape. */
+export function languageSpecOf(spec: TabularSpec): LanguageSpec {
+  const t = spec.text ?? TextSpecSchema.parse({ tokenizer: "char" });
+  if (t.tokenizer === "word") throw new MaasError("bad_input", "a language model writes text back: use the char or bpe tokenizer (--tokenizer char|bpe)");
+  const m = spec.model;
+  if (m.embedding % m.heads !== 0) throw new MaasError("bad_input", `the width (--embedding ${m.embedding}) must be a multiple of the heads (${m.heads})`);
+  return { tokenizer: t.tokenizer, vocabSize: t.vocabSize, context: m.context, layers: m.blocks, heads: m.heads, width: m.embedding, validation: spec.training.validationSplit || 0.1 };
+}
+
+/**
+ * Trains a decoder-only language model on the texts of a table's text column (rows joined by
+ * newlines, in order; the last `validationSplit` of the text held out) and writes its file: the
+ * cached decoder step graph, the card, and the tokenizer's state.
+ */
+export async function trainLanguageTable(table: RawTable, spec: TabularSpec, options: { runtime?: Runtime; onEpoch?: (r: EpochReport) => void; signal?: AbortSignal } = {}): Promise<{ onnx: Uint8Array; card: ModelCard }> {
+  const started = performance.now();
+  const runtime = options.runtime ?? defaultRuntime();
+  const s = languageSpecOf(spec);
+  const column = spec.text?.column ?? "text";
+  const c = table.columns.indexOf(column);
+  if (c < 0) throw inputError(`there is no text column '${column}' (columns: ${table.columns.join(", ")}); name it with --text`, { file: table.source });
+  const corpus = table.values[c].map((v) => v ?? "").join("\n");
+  const lm = await trainLanguageModel(runtime, corpus, s, spec.training, options);
+  const last = lm.history[lm.history.length - 1];
+  const card: ModelCard = {
+    task: "generation",
+    target: column,
+    features: [],
+    text: { column, tokenizer: s.tokenizer, lowercase: false, vocabSize: s.vocabSize, ngrams: 1, buckets: 0, maxTokens: s.context, lengths: false, icu: lm.tokenizer.unicode },
+    language: { context: s.context, layers: s.layers, heads: s.heads, width: s.width, vocab: lm.tokenizer.size },
+    spec: { model: spec.model, training: spec.training },
+    metrics: { trainLoss: last.trainLoss, validationLoss: lm.validation.natsPerToken, bitsPerCharacter: lm.validation.bitsPerCharacter },
+    dataset: { source: table.source, rows: table.rows, columns: table.columns.length, sha256: tableFingerprint(table), trainRows: table.rows, validationRows: 0 },
+    training: { epochs: lm.history.length, bestEpoch: lm.history.length, seconds: (performance.now() - started) / 1000 },
+    version: VERSION,
+  };
+  const onnx = decoderStepModel(s, lm.tokenizer.size, lm.params, {
+    metadata: { ...cardMetadata(card), [VOCABULARY_KEY]: JSON.stringify(lm.tokenizer.toJSON()) },
+    producerVersion: VERSION,
+    docString: `OpenMaaS transformer language model of '${column}'`,
+  });
+  return { onnx, card };
 }

@@ -33,13 +33,14 @@ export const ModelSpecSchema = z.object({
    * linear: least squares; logistic: softmax/sigmoid regression; mlp: dense layers; cnn:
    * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences (or on text);
    * fasttext: text classification by the mean of token and n-gram embeddings; lexicon: the sum of
-   * the words' AFINN-165 valences through a logistic regression (the sentiment baseline); recommenders
+   * the words' AFINN-165 valences through a logistic regression (the sentiment baseline);
+   * transformer: a decoder-only language model of a text column (generation); recommenders
    * on (user, item) interactions: mf (biased matrix factorisation of ratings), svdpp (mf plus the
    * items each user rated, SVD++), bpr (implicit
    * feedback, Bayesian personalised ranking), als (implicit feedback, weighted alternating least
    * squares), popularity (the baseline: most interacted-with first).
    */
-  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "fasttext", "lexicon", "mf", "svdpp", "bpr", "als", "popularity"]),
+  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "fasttext", "lexicon", "transformer", "mf", "svdpp", "bpr", "als", "popularity"]),
   /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
   layers: z.array(LayerSchema).optional(),
   /** Hidden layer widths (mlp), or the widths of stacked recurrent layers (rnn, lstm, gru). */
@@ -50,7 +51,11 @@ export const ModelSpecSchema = z.object({
   activation: ActivationSchema.default("relu"),
   /** Dropout rate after each hidden layer while training (mlp only). */
   dropout: z.number().min(0).lt(1).default(0),
-  /** Width of the token embeddings of text models (fasttext; rnn, lstm, gru over text). */
+  /** transformer: blocks, attention heads, and the tokens a window reads (its context). */
+  blocks: z.number().int().min(1).max(48).default(2),
+  heads: z.number().int().min(1).max(64).default(4),
+  context: z.number().int().min(2).max(4096).default(128),
+  /** Width of the token embeddings of text models (fasttext; rnn, lstm, gru over text; the transformer's residual stream). */
   embedding: z.number().int().positive().max(4096).default(64),
   /** Latent factors per user and item (mf, svdpp, bpr, als). */
   factors: z.number().int().positive().max(1024).default(32),
@@ -147,6 +152,8 @@ export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecI
   // ratings, 2,000 x 1,000, 5% observed: SGD at 0.02 reaches Adam's validation RMSE in half the time).
   if (kind === "mf" || kind === "svdpp") return { optimizer: "sgd", lr: 0.02, batchSize: 256, epochs: 50, validationSplit: 0.1, earlyStopping: { patience: 5 } };
   if (kind === "bpr") return { optimizer: "adam", lr: 0.01, batchSize: 256, epochs: 30, validationSplit: 0.1, earlyStopping: { patience: 5 } };
+  // Language models: Adam at 0.003 on batches of 32 windows, the last 10% of the text held out.
+  if (kind === "transformer") return { lr: 0.003, epochs: 10, validationSplit: 0.1, earlyStopping: false };
   // fastText: few epochs suffice (its own default is 5 with plain SGD).
   if (kind === "fasttext") return { epochs: 20, earlyStopping: { patience: 3 } };
   // The lexicon baseline fits a logistic regression on one number per text: full batch, to the optimum.
@@ -203,7 +210,7 @@ export const TextSpecSchema = z.object({
 
 /** Whether a spec trains a text model: fasttext always, a recurrent network when given a text column. */
 export function isTextSpec(spec: { model: { kind: string }; text?: unknown }): boolean {
-  return spec.model.kind === "fasttext" || spec.model.kind === "lexicon" || (spec.text !== undefined && ["rnn", "lstm", "gru"].includes(spec.model.kind));
+  return spec.model.kind === "fasttext" || spec.model.kind === "lexicon" || spec.model.kind === "transformer" || (spec.text !== undefined && ["rnn", "lstm", "gru"].includes(spec.model.kind));
 }
 
 /**
@@ -248,7 +255,7 @@ export const TabularSpecSchema = z
     text: TextSpecSchema.optional(),
   })
   .transform((s, ctx) => {
-    if (!isRecommenderKind(s.model.kind) && s.target === undefined) {
+    if (!isRecommenderKind(s.model.kind) && s.model.kind !== "transformer" && s.target === undefined) {
       ctx.addIssue({ code: "custom", message: "target is required: the column to predict", path: ["target"] });
       return z.NEVER;
     }

@@ -11,6 +11,7 @@ import type { JobQueue } from "../jobs/queue.js";
 import type { BlobStore } from "../registry/blob-store.js";
 import type { MetadataStore } from "../registry/store.js";
 import type { Inference } from "../serving/inference.js";
+import type { Generator } from "../serving/generator.js";
 import type { PredictionPool } from "../serving/prediction-pool.js";
 import { VERSION } from "../version.js";
 import { authenticator } from "./auth.js";
@@ -25,6 +26,7 @@ import type { ModelResolver } from "./model-resolver.js";
 import { keyRoutes } from "./routes/keys.js";
 import { modelRoutes } from "./routes/models.js";
 import { recommendRoutes } from "./routes/recommend.js";
+import { openaiRoutes } from "./routes/openai.js";
 import { v2Routes } from "./routes/v2.js";
 
 /** What the routes work with. */
@@ -36,6 +38,8 @@ export interface Services {
   pool: PredictionPool;
   /** Raw-tensor inference over the pool, with dynamic batching. */
   inference: Inference;
+  /** Text generation by language models (the OpenAI-compatible API). */
+  generator: Generator;
   /** Which version a request means. */
   models: ModelResolver;
   metrics: Metrics;
@@ -94,6 +98,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(recommendRoutes(services), { prefix: "/api/v1" });
   await app.register(keyRoutes(services), { prefix: "/api/v1" });
   await app.register(v2Routes(services), { prefix: "/v2" });
+  await app.register(openaiRoutes(services), { prefix: "/v1" });
   await app.register(dashboardRoutes());
   return app;
 }

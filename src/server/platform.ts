@@ -9,6 +9,8 @@ import { LocalQueue } from "../jobs/local-queue.js";
 import { FsBlobStore } from "../registry/fs-blob-store.js";
 import { SqliteStore } from "../registry/sqlite-store.js";
 import { DEFAULT_INFERENCE_OPTIONS, Inference } from "../serving/inference.js";
+import { Generator } from "../serving/generator.js";
+import { defaultRuntime } from "../runtime/onnxruntime.js";
 import { PredictionPool } from "../serving/prediction-pool.js";
 import type { Services } from "./app.js";
 import { buildApp } from "./app.js";
@@ -42,7 +44,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
   const metrics: Metrics = new Metrics({ pool: () => pool.status(), batchQueue: () => inference.queued, inlineModels: () => inference.inlineSessions, jobs: () => store.countJobs() });
   const inference = new Inference(pool, { batch: (rows) => metrics.batchRows.observe(rows) }, { ...DEFAULT_INFERENCE_OPTIONS, inlineMicros: config.inlineMicros });
   const models = new ModelResolver(store, blobs);
-  const services: Services = { config, store, blobs, queue, pool, inference, models, metrics, closing: new AbortController() };
+  const generator = new Generator(defaultRuntime(), 4, Math.max(1, config.threads));
+  const services: Services = { config, store, blobs, queue, pool, inference, generator, models, metrics, closing: new AbortController() };
 
   await store.ensureTenant(DEFAULT_TENANT);
   let createdAdminKey: string | undefined;
@@ -62,6 +65,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       await app.close();
       await queue.stop();
       await inference.close();
+      await generator.close();
       await pool.close();
       await store.close();
     })());

@@ -55,7 +55,7 @@ export function jobRoutes(s: Services) {
         }
         if (!images && body.model.kind === "cnn") throw new MaasError("unprocessable", `a cnn trains on images; dataset '${dataset.name}' is a table`);
         const target = body.target ?? (images ? "label" : undefined);
-        if (!target && !recommender) throw new MaasError("bad_input", "target is required: the column to predict");
+        if (!target && !recommender && body.model.kind !== "transformer") throw new MaasError("bad_input", "target is required: the column to predict");
         const parsed = TabularSpecSchema.safeParse({
           target,
           task: body.task,
@@ -64,7 +64,7 @@ export function jobRoutes(s: Services) {
           columns: body.columns ?? {},
           ...(body.windows ? { windows: body.windows } : {}),
           ...(recommender ? { interactions: body.interactions ?? {} } : {}),
-          ...(body.text || body.model.kind === "fasttext" || body.model.kind === "lexicon" ? { text: body.text ?? {} } : {}),
+          ...(body.text || ["fasttext", "lexicon", "transformer"].includes(body.model.kind) ? { text: body.model.kind === "transformer" ? { tokenizer: "char", ...body.text } : (body.text ?? {}) } : {}),
         });
         if (!parsed.success) {
           const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));

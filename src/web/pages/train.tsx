@@ -23,6 +23,7 @@ const KIND_HELP: Record<Kind, string> = {
   gru: "GRU, for sequences",
   fasttext: "mean of word and n-gram embeddings, for text",
   lexicon: "sum of AFINN word valences (sentiment baseline)",
+  transformer: "language model of a text column (generation)",
   mf: "matrix factorisation of ratings (recommender)",
   svdpp: "SVD++ of ratings (recommender)",
   bpr: "ranking from clicks or purchases (recommender)",
