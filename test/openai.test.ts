@@ -107,3 +107,17 @@ describe("the official openai client", () => {
     expect(after.choices[0].text).toBe("efgh");
   });
 });
+
+test("embeddings: one unit vector of the model's width per input, alike for alike texts", async () => {
+  const e = await openai.embeddings.create({ model: "letters", input: ["abcdefgh", "abcdefgh abcd", "hgfedcba"] });
+  expect(e.data).toHaveLength(3);
+  const [a, b, c] = e.data.map((d) => d.embedding);
+  expect(a).toHaveLength(32);
+  const dot = (x: number[], y: number[]) => x.reduce((s, v, i) => s + v * y[i], 0);
+  expect(dot(a, a)).toBeCloseTo(1, 4);
+  expect(dot(a, b)).toBeGreaterThan(dot(a, c));
+  expect(e.usage.prompt_tokens).toBe(8 + 13 + 8);
+  // The client asks for base64 by default and decodes it: check the float form too.
+  const floats = await openai.embeddings.create({ model: "letters", input: "abcdefgh", encoding_format: "float" });
+  floats.data[0].embedding.forEach((v, i) => expect(v).toBeCloseTo(a[i], 5));
+});

@@ -168,6 +168,9 @@ describe("isolation: another tenant's key sees nothing", () => {
       ["POST", "/api/v1/models/recs/recommend", { user: "u1" }],
       ["POST", "/api/v1/models/recs/similar-items", { item: "i1" }],
       ["POST", "/api/v1/models/recs/predict", { instances: [{ user: "u1", item: "i1" }] }],
+      ["POST", "/v1/completions", { model: "toy", prompt: "x" }],
+      ["POST", "/v1/chat/completions", { model: "recs", messages: [{ role: "user", content: "x" }] }],
+      ["POST", "/v1/embeddings", { model: "toy", input: "x" }],
       ["DELETE", "/api/v1/models/toy/versions/1"],
       ["DELETE", "/api/v1/models/toy"],
       ["POST", "/api/v1/jobs", { dataset: dsA, target: "label", name: "steal", model: { kind: "logistic" } }],
@@ -183,6 +186,7 @@ describe("isolation: another tenant's key sees nothing", () => {
       expect(r.status, path).toBe(200);
       expect((r.body.items as { tenant?: string }[]).filter((x) => x.tenant !== "tenant-b")).toEqual([]);
     }
+    expect((await call("GET", "/v1/models", keyB)).body).toEqual({ object: "list", data: [] });
     // A non-platform admin cannot make keys for another tenant, nor revoke them.
     expect((await call("POST", "/api/v1/keys", keyB, { name: "x", tenant: "tenant-a", scopes: ["read"] })).status).toBe(403);
     const aKeys = await call("GET", "/api/v1/keys", ADMIN);

@@ -53,3 +53,10 @@ export function chatPrompt(messages: readonly ChatMessage[]): string {
 
 /** Where a chat reply ends: the start of another turn. */
 export const CHAT_STOPS = [" user:", " system:", " assistant:", "\nuser:", "\nsystem:", "\nassistant:"];
+
+/** `POST /v1/embeddings`: one text or a list (at most 2,048). */
+export const EmbeddingsRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
+  encoding_format: z.enum(["float", "base64"]).nullish(),
+});

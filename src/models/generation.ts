@@ -10,12 +10,13 @@ import { Builder } from "../engine/builder.js";
 import type { EncodeOptions } from "../engine/onnx-codec.js";
 import { encodeModel } from "../engine/onnx-codec.js";
 import { mergeHeads, splitHeads } from "../engine/ops-attention.js";
-import { add, concat, gather, matmul, mul, shapeOf, softmax, transpose } from "../engine/ops.js";
+import { add, concat, div, gather, matmul, mul, reduceSum, shapeOf, softmax, sqrt, transpose, unsqueeze } from "../engine/ops.js";
 import { Random } from "../engine/random.js";
 import type { Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { Tokenizer } from "../text/tokenizer.js";
 import type { LanguageSpec } from "./language.js";
+import { decoderHidden } from "./language.js";
 
 const pastName = (l: number, kv: "key" | "value") => `past_key_values.${l}.${kv}`;
 const presentName = (l: number, kv: "key" | "value") => `present.${l}.${kv}`;
@@ -168,4 +169,33 @@ function holdBack(text: string, stops: readonly string[]): number {
   let keep = 0;
   for (const s of stops) for (let n = Math.min(s.length - 1, text.length); n > keep; n--) if (text.endsWith(s.slice(0, n))) keep = n;
   return keep;
+}
+
+/**
+ * Text embeddings from a language model: the mean of its last hidden states over a text's tokens
+ * (`ids` [N, context], 0 pads; `mask` [N, context], 1 on tokens), scaled to unit length -> `embedding` [N, width].
+ */
+export function embeddingModel(s: LanguageSpec, vocab: number, params: ReadonlyMap<string, Float32Array>): Uint8Array {
+  const b = new Builder("openmaas_embedding", "infer", "float32", params);
+  const g = b.graph;
+  const hidden = decoderHidden(b, s, vocab, g.input("ids", "int64", ["batch", s.context]));
+  const mask = unsqueeze(g.input("mask", "float32", ["batch", s.context]), [2]);
+  const mean = div(reduceSum(mul(hidden, mask), [1]), reduceSum(mask, [1]));
+  g.output(div(mean, sqrt(reduceSum(mul(mean, mean), [1], true))), "embedding");
+  return encodeModel(g);
+}
+
+/** Feeds of `embeddingModel` for texts (each cut to its first `context` tokens; an empty one reads one padding token). */
+export function embeddingFeeds(s: LanguageSpec, tokenizer: Tokenizer, texts: readonly string[]): { feeds: Record<string, Tensor>; tokens: number } {
+  const T = s.context;
+  const ids = new BigInt64Array(texts.length * T);
+  const mask = new Float32Array(texts.length * T);
+  let tokens = 0;
+  texts.forEach((text, n) => {
+    const t = tokenizer.encode(text).slice(0, T);
+    tokens += t.length;
+    t.forEach((id, j) => (ids[n * T + j] = BigInt(id)));
+    for (let j = 0; j < Math.max(1, t.length); j++) mask[n * T + j] = 1;
+  });
+  return { feeds: { ids: { dtype: "int64", dims: [texts.length, T], data: ids }, mask: { dtype: "float32", dims: [texts.length, T], data: mask } }, tokens };
 }

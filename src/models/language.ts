@@ -57,13 +57,18 @@ const TARGETS = "targets";
 
 /** Logits [N, context, vocab] of the decoder over `ids` [N, context]. */
 export function decoderLogits(b: Builder, s: LanguageSpec, vocab: number, ids: Value): Value {
+  return b.tiedOutput(decoderHidden(b, s, vocab, ids), "tokens");
+}
+
+/** The decoder's last hidden states [N, context, width] (after the final LayerNorm) over `ids` [N, context]. */
+export function decoderHidden(b: Builder, s: LanguageSpec, vocab: number, ids: Value): Value {
   let h = add(b.embedding(ids, vocab, s.width, "tokens"), b.positionalEmbedding(s.context, s.width, "positions"));
   for (let l = 0; l < s.layers; l++) {
     h = add(h, b.attention(b.layerNorm(h, `block${l}.ln1`), s.heads, `block${l}.attention`, { causal: true }));
     const mlp = b.dense(b.activation(b.dense(b.layerNorm(h, `block${l}.ln2`), 4 * s.width, `block${l}.up`), "gelu"), s.width, `block${l}.down`);
     h = add(h, mlp);
   }
-  return b.tiedOutput(b.layerNorm(h, "final.ln"), "tokens");
+  return b.layerNorm(h, "final.ln");
 }
 
 /** Trains a language model on `corpus`. */

@@ -2,12 +2,12 @@
 // each step off the event loop), each request with its own key/value cache, so concurrent
 // generations share a session and interleave step by step.
 import { readFile } from "node:fs/promises";
-import { decodeModelInfo } from "../engine/onnx-codec.js";
+import { decodeFloatInitializers, decodeModelInfo } from "../engine/onnx-codec.js";
 import { MaasError } from "../errors.js";
 import type { ModelCard } from "../models/card.js";
 import { cardFromMetadata } from "../models/card.js";
 import type { Generation, SamplingOptions } from "../models/generation.js";
-import { generate } from "../models/generation.js";
+import { embeddingFeeds, embeddingModel, generate } from "../models/generation.js";
 import type { LanguageSpec } from "../models/language.js";
 import { VOCABULARY_KEY } from "../models/text.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -32,6 +32,21 @@ export class Generator {
   /** Continues `prompt` with the model of `ref` (see generate), calling `onText` with each new piece. */
   generate(ref: ModelRef, prompt: string, sampling: SamplingOptions, onText?: (piece: string) => void, signal?: AbortSignal): Promise<Generation> {
     return this.cache.use(ref.key, () => this.load(ref), { threads: this.threads, spinning: false }, (session, lm) => generate(session, lm.spec, lm.tokenizer, prompt, sampling, onText, signal));
+  }
+
+  /** Unit-length embeddings of `texts` (the mean of the model's last hidden states), and the tokens read. */
+  embed(ref: ModelRef, texts: readonly string[]): Promise<{ vectors: Float32Array[]; tokens: number }> {
+    const load = async () => {
+      const { bytes, meta } = await this.load(ref);
+      const params = new Map([...decodeFloatInitializers(bytes)].map(([name, t]) => [name, t.data as Float32Array]));
+      return { bytes: embeddingModel(meta.spec, meta.tokenizer.size, params), meta };
+    };
+    return this.cache.use(`${ref.key}#embed`, load, { threads: this.threads, spinning: false }, async (session, lm) => {
+      const { feeds, tokens } = embeddingFeeds(lm.spec, lm.tokenizer, texts);
+      const out = (await session.run(feeds, ["embedding"])).embedding.data as Float32Array;
+      const w = lm.spec.width;
+      return { vectors: texts.map((_t, n) => out.slice(n * w, (n + 1) * w)), tokens };
+    });
   }
 
   /** The model's context: the most tokens a sequence holds. */

@@ -1,12 +1,13 @@
 // The OpenAI-compatible API under /v1: the tenant's language models (`GET /v1/models`), completions
-// and chat completions, whole or streamed as Server-Sent Events ending in `data: [DONE]`. The same
+// and chat completions, whole or streamed as Server-Sent Events ending in `data: [DONE]`, and
+// embeddings (the mean of a model's last hidden states over the text, unit length). The same
 // keys and tenancy as the rest of the API; errors in OpenAI's shape. A model is named as in the
 // registry (`name`, or `name:version` / `name:alias`; the default is `production`, else `latest`).
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { ChatRequest, CompletionRequest } from "../../api/openai.js";
-import { CHAT_STOPS, ChatRequestSchema, CompletionRequestSchema, chatPrompt } from "../../api/openai.js";
+import { CHAT_STOPS, ChatRequestSchema, CompletionRequestSchema, EmbeddingsRequestSchema, chatPrompt } from "../../api/openai.js";
 import { MaasError } from "../../errors.js";
 import type { ModelCard } from "../../models/card.js";
 import type { Generation, SamplingOptions } from "../../models/generation.js";
@@ -62,6 +63,18 @@ export function openaiRoutes(s: Services) {
         if ((version.card as ModelCard | null)?.task === "generation") data.push({ id: m.name, object: "model", created: Math.floor(Date.parse(m.createdAt) / 1000), owned_by: p.tenant });
       }
       return { object: "list", data };
+    });
+
+    app.post("/embeddings", { schema: { tags: ["openai"], body: EmbeddingsRequestSchema } }, async (request) => {
+      const body = request.body as z.infer<typeof EmbeddingsRequestSchema>;
+      const p = caller(request, "predict");
+      const { name, sel } = selector(body.model);
+      const { version, ref } = await s.models.resolve(p.tenant, name, sel);
+      if ((version.card as ModelCard | null)?.task !== "generation") throw new MaasError("bad_input", `model '${body.model}' is not a language model (train one with model kind transformer)`);
+      const texts = typeof body.input === "string" ? [body.input] : body.input;
+      const { vectors, tokens } = await s.generator.embed(ref, texts);
+      const encode = (v: Float32Array) => (body.encoding_format === "base64" ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") : Array.from(v));
+      return { object: "list", data: vectors.map((v, index) => ({ object: "embedding", index, embedding: encode(v) })), model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
     });
 
     app.post("/completions", { schema: { tags: ["openai"], body: CompletionRequestSchema } }, async (request, reply) => {
