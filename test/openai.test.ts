@@ -121,3 +121,12 @@ test("embeddings: one unit vector of the model's width per input, alike for alik
   const floats = await openai.embeddings.create({ model: "letters", input: "abcdefgh", encoding_format: "float" });
   floats.data[0].embedding.forEach((v, i) => expect(v).toBeCloseTo(a[i], 5));
 });
+
+test("an LSTM language model trained as a job answers completions too", async () => {
+  const job = await admin.jobs.create({ dataset: "letters", name: "letters-lstm", model: { kind: "lstm-lm", blocks: 1, embedding: 32, context: 24 }, training: { epochs: 8, batchSize: 16, lr: 0.01 } });
+  const done = await admin.jobs.wait(job.id);
+  expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
+  expect(done.metrics!.bitsPerCharacter).toBeLessThan(1);
+  const c = await openai.completions.create({ model: "letters-lstm", prompt: "abcd", max_tokens: 8, temperature: 0 });
+  expect(c.choices[0].text).toBe("efgh abc");
+}, 60_000);

@@ -10,7 +10,7 @@ import type { EpochReport } from "../models/trainer.js";
 import { MaasError } from "../errors.js";
 import type { TabularSpec } from "../models/spec.js";
 import type { Preset } from "../models/spec.js";
-import { PRESETS, TabularSpecSchema, isRecommenderKind, isTextSpec, withPreset } from "../models/spec.js";
+import { PRESETS, TabularSpecSchema, isLanguageKind, isRecommenderKind, isTextSpec, withPreset } from "../models/spec.js";
 import { trainText } from "../models/text.js";
 import { trainLanguageTable } from "../models/language.js";
 import type { RawTable } from "../data/table.js";
@@ -153,14 +153,14 @@ export async function resolveSpec(f: TrainFlags, images = false): Promise<Tabula
     ...base,
     ...(windows !== undefined ? { windows } : {}),
     ...(recommender ? { interactions } : {}),
-    ...(Object.keys(text).length > 0 || ["fasttext", "lexicon", "transformer"].includes(String(model.kind)) ? { text: model.kind === "transformer" ? { tokenizer: "char", ...text } : text } : {}),
+    ...(Object.keys(text).length > 0 || ["fasttext", "lexicon"].includes(String(model.kind)) || isLanguageKind(String(model.kind)) ? { text: isLanguageKind(String(model.kind)) ? { tokenizer: "char", ...text } : text } : {}),
     target: f.target ?? base.target ?? (images ? "label" : undefined),
     task: f.task ?? base.task,
     model,
     training,
     columns,
   };
-  if (input.target === undefined && !recommender && model.kind !== "transformer") throw bad("--target is required (the column to predict), or `target` in --spec");
+  if (input.target === undefined && !recommender && !isLanguageKind(String(model.kind))) throw bad("--target is required (the column to predict), or `target` in --spec");
   const parsed = TabularSpecSchema.safeParse(input);
   if (!parsed.success) {
     throw bad(`invalid spec: ${parsed.error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`).join("; ")}`);
@@ -197,7 +197,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
       const table = await readTable(f.data);
       if (f.folds !== undefined) crossValidation = await crossValidate(table, spec, num("folds", f.folds, true)!);
       result = { ...(await trainRecommender(table, spec, { onEpoch })), columns: [] };
-    } else if (spec.model.kind === "transformer") {
+    } else if (isLanguageKind(spec.model.kind)) {
       result = { ...(await trainLanguageTable(await corpusTable(f.data, spec.text?.column ?? "text"), spec, { onEpoch })), columns: [] };
     } else if (isTextSpec(spec)) {
       result = { ...(await trainText(await readTable(f.data), spec, { onEpoch })), columns: [] };

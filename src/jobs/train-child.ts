@@ -5,7 +5,7 @@ import { looksLikeImages, readImages } from "../data/image-read.js";
 import { readTable } from "../data/read.js";
 import { MaasError, isMaasError } from "../errors.js";
 import type { ModelCard } from "../models/card.js";
-import { TabularSpecSchema, isRecommenderKind, isTextSpec } from "../models/spec.js";
+import { TabularSpecSchema, isLanguageKind, isRecommenderKind, isTextSpec } from "../models/spec.js";
 import { trainText } from "../models/text.js";
 import { trainLanguageTable } from "../models/language.js";
 import { trainRecommender } from "../models/recommender.js";
@@ -31,7 +31,7 @@ async function train(request: TrainRequest): Promise<ModelCard> {
   } else {
     const table = { ...(await readTable(request.datasetPath)), source: request.datasetName };
     const kind = spec.data.model.kind;
-    if (kind === "transformer") result = await trainLanguageTable(table, spec.data, { onEpoch });
+    if (isLanguageKind(kind)) result = await trainLanguageTable(table, spec.data, { onEpoch });
     else if (isRecommenderKind(kind)) result = await trainRecommender(table, spec.data, { onEpoch });
     else if (isTextSpec(spec.data)) result = await trainText(table, spec.data, { onEpoch });
     else result = isSequenceKind(kind) ? await trainSequenceTable(table, spec.data, { onEpoch }) : await trainTable(table, spec.data, { onEpoch });

@@ -83,7 +83,7 @@ export const ModelCardSchema = z.object({
    * Language models: the decoder step graph's shape (`input_ids` [N, 1] and the key/value cache in,
    * `logits` and the cache out; at most `context` tokens a sequence).
    */
-  language: z.object({ context: z.number().int(), layers: z.number().int(), heads: z.number().int(), width: z.number().int(), vocab: z.number().int() }).optional(),
+  language: z.object({ architecture: z.enum(["transformer", "lstm"]).optional(), context: z.number().int(), layers: z.number().int(), heads: z.number().int(), width: z.number().int(), vocab: z.number().int() }).optional(),
   /** Recommenders: their kind, size and columns. */
   recommender: RecommenderCardSchema.optional(),
   spec: z.object({ model: ModelSpecSchema, training: TrainingSpecSchema }),

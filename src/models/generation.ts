@@ -10,7 +10,7 @@ import { Builder } from "../engine/builder.js";
 import type { EncodeOptions } from "../engine/onnx-codec.js";
 import { encodeModel } from "../engine/onnx-codec.js";
 import { mergeHeads, splitHeads } from "../engine/ops-attention.js";
-import { add, concat, div, gather, matmul, mul, reduceSum, shapeOf, softmax, sqrt, transpose, unsqueeze } from "../engine/ops.js";
+import { add, concat, div, gather, matmul, mul, reduceSum, shapeOf, sigmoid, softmax, split, sqrt, squeeze, tanh, transpose, unsqueeze } from "../engine/ops.js";
 import { Random } from "../engine/random.js";
 import type { Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
@@ -21,8 +21,57 @@ import { decoderHidden } from "./language.js";
 const pastName = (l: number, kv: "key" | "value") => `past_key_values.${l}.${kv}`;
 const presentName = (l: number, kv: "key" | "value") => `present.${l}.${kv}`;
 
-/** The one-token decoder step with a key/value cache, over trained `params` (as constants). */
+/** What a decoder step carries between tokens: its inputs at the start, each one's output, and the most tokens a sequence holds. */
+interface DecoderCache {
+  initial(): Record<string, Tensor>;
+  present(past: string): string;
+  limit: number;
+}
+
+function decoderCache(s: LanguageSpec): DecoderCache {
+  const names = Array.from({ length: s.layers }, (_v, l) => (s.architecture === "lstm" ? [stateName("past", l, "h"), stateName("past", l, "c")] : [pastName(l, "key"), pastName(l, "value")])).flat();
+  const zeros = (dims: number[]): Tensor => ({ dtype: "float32", dims, data: new Float32Array(dims.reduce((a, d) => a * d, 1)) });
+  return {
+    initial: () => Object.fromEntries(names.map((n) => [n, s.architecture === "lstm" ? zeros([1, s.width]) : zeros([1, s.heads, 0, s.width / s.heads])])),
+    present: (past) => (past.startsWith("past_key_values.") ? past.replace("past_key_values.", "present.") : past.replace(/^past_state/, "present_state")),
+    // An LSTM's state has no length; a Transformer's positions end at its context.
+    limit: s.architecture === "lstm" ? Number.MAX_SAFE_INTEGER : s.context,
+  };
+}
+
+const stateName = (when: "past" | "present", l: number, which: "h" | "c") => `${when}_state.${l}.${which}`;
+
+/** The one-token step of a language model over trained `params` (as constants): a Transformer's with its key/value cache, an LSTM's with its states. */
 export function decoderStepModel(s: LanguageSpec, vocab: number, params: ReadonlyMap<string, Float32Array>, options: EncodeOptions = {}): Uint8Array {
+  return s.architecture === "lstm" ? lstmStepModel(s, vocab, params, options) : transformerStepModel(s, vocab, params, options);
+}
+
+/**
+ * An LSTM language model's step: `input_ids` [N, 1] and `past_state.{l}.h` / `.c` [N, width] ->
+ * `logits` [N, 1, vocab] and `present_state.{l}.h` / `.c` (PyTorch's LSTM cell, as recurrent.ts).
+ */
+function lstmStepModel(s: LanguageSpec, vocab: number, params: ReadonlyMap<string, Float32Array>, options: EncodeOptions): Uint8Array {
+  const b = new Builder("openmaas_lstm_step", "infer", "float32", params);
+  const g = b.graph;
+  const W = s.width;
+  let x = squeeze(b.embedding(g.input("input_ids", "int64", ["batch", 1]), vocab, W, "tokens"), [1]);
+  for (let l = 0; l < s.layers; l++) {
+    const h = g.input(stateName("past", l, "h"), "float32", ["batch", W]);
+    const c = g.input(stateName("past", l, "c"), "float32", ["batch", W]);
+    const p = (n: string, shape: number[]) => b.param(`lstm${l}.${n}`, shape, "zeros", false);
+    const z = add(add(matmul(x, p("weight_ih", [W, 4 * W])), add(p("bias_ih", [4 * W]), p("bias_hh", [4 * W]))), matmul(h, p("weight_hh", [W, 4 * W])));
+    const [zi, zf, zg, zo] = split(z, 1, [W, W, W, W]);
+    const cNext = add(mul(sigmoid(zf), c), mul(sigmoid(zi), tanh(zg)));
+    x = mul(sigmoid(zo), tanh(cNext));
+    g.output(x, stateName("present", l, "h"));
+    g.output(cNext, stateName("present", l, "c"));
+  }
+  g.output(unsqueeze(b.dense(x, vocab, "output"), [1]), "logits");
+  return encodeModel(g, options);
+}
+
+/** The one-token decoder step with a key/value cache, over trained `params` (as constants). */
+function transformerStepModel(s: LanguageSpec, vocab: number, params: ReadonlyMap<string, Float32Array>, options: EncodeOptions = {}): Uint8Array {
   const b = new Builder("openmaas_decoder", "infer", "float32", params);
   const g = b.graph;
   const dh = s.width / s.heads;
@@ -110,19 +159,15 @@ export interface Generation {
  */
 export async function generate(step: Session, s: LanguageSpec, tokenizer: Tokenizer, prompt: string, o: SamplingOptions, onText?: (piece: string) => void, signal?: AbortSignal): Promise<Generation> {
   const rng = new Random(o.seed);
-  const budget = Math.max(1, Math.min(o.maxTokens, s.context - 1));
+  const cache = decoderCache(s);
+  const budget = Math.max(1, Math.min(o.maxTokens, cache.limit - 1));
   const all = tokenizer.encode(prompt);
-  const ids = all.slice(Math.max(0, all.length - (s.context - budget)));
-  const dh = s.width / s.heads;
-  let past: Record<string, Tensor> = {};
-  for (let l = 0; l < s.layers; l++) {
-    for (const kv of ["key", "value"] as const) past[pastName(l, kv)] = { dtype: "float32", dims: [1, s.heads, 0, dh], data: new Float32Array(0) };
-  }
-  const fetch = ["logits", ...Array.from({ length: s.layers }, (_v, l) => [presentName(l, "key"), presentName(l, "value")]).flat()];
+  const ids = all.slice(Math.max(0, all.length - (cache.limit - budget)));
+  let past = cache.initial();
+  const fetch = ["logits", ...Object.keys(past).map(cache.present)];
   const run = async (token: number): Promise<Float32Array> => {
     const out = await step.run({ input_ids: { dtype: "int64", dims: [1, 1], data: BigInt64Array.of(BigInt(token)) }, ...past }, fetch);
-    past = {};
-    for (let l = 0; l < s.layers; l++) for (const kv of ["key", "value"] as const) past[pastName(l, kv)] = out[presentName(l, kv)];
+    past = Object.fromEntries(Object.keys(past).map((name) => [name, out[cache.present(name)]]));
     return out.logits.data as Float32Array;
   };
   // The prompt fills the cache (an empty prompt starts from the unknown id, which no text contains).

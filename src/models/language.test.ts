@@ -69,3 +69,34 @@ describe("generation", async () => {
     expect(pieces.join("")).toBe(a.text);
   });
 });
+
+describe("an LSTM language model", async () => {
+  const corpus = "abcdefgh ".repeat(300);
+  const spec = { architecture: "lstm" as const, tokenizer: "char" as const, vocabSize: 32, context: 24, layers: 2, heads: 1, width: 32, validation: 0.1 };
+  const runtime = new OnnxRuntime();
+  const lm = await trainLanguageModel(runtime, corpus, spec, resolveTraining("lstm-lm", { epochs: 8, batchSize: 16, lr: 0.01, threads: 1 }));
+  const step = await runtime.createSession(decoderStepModel(spec, lm.tokenizer.size, lm.params));
+
+  test("learns the pattern and continues it, carrying its states one token a step, past its training context", async () => {
+    expect(lm.validation.bitsPerCharacter).toBeLessThan(0.5);
+    const g = await generate(step, spec, lm.tokenizer, "abcd", { maxTokens: 40, temperature: 0, topK: 0, topP: 1, seed: 1, stop: [] });
+    expect(g.text).toBe("efgh abcdefgh abcdefgh abcdefgh abcdefgh");
+  });
+
+  test("the step's logits are the unrolled network's at every position", async () => {
+    const b = new Builder("full", "infer", "float32", lm.params);
+    b.graph.output(decoderLogits(b, spec, lm.tokenizer.size, b.graph.input("ids", "int64", [1, spec.context])), "logits");
+    const full = await runtime.createSession(encodeModel(b.graph));
+    const ids = lm.tokenizer.encode("cdefgh abcdefgh abcdefgh".slice(0, spec.context));
+    const expected = (await full.run({ ids: { dtype: "int64", dims: [1, spec.context], data: BigInt64Array.from(ids, BigInt) } })).logits.data as Float32Array;
+    let state: Record<string, Tensor> = {};
+    for (let l = 0; l < spec.layers; l++) for (const w of ["h", "c"]) state[`past_state.${l}.${w}`] = { dtype: "float32", dims: [1, spec.width], data: new Float32Array(spec.width) };
+    const V = lm.tokenizer.size;
+    for (const [t, id] of ids.entries()) {
+      const out = await step.run({ input_ids: { dtype: "int64", dims: [1, 1], data: BigInt64Array.of(BigInt(id)) }, ...state });
+      const logits = out.logits.data as Float32Array;
+      for (let v = 0; v < V; v++) expect(logits[v]).toBeCloseTo(expected[t * V + v], 3);
+      state = Object.fromEntries(Object.keys(state).map((k) => [k, out[k.replace("past", "present")]]));
+    }
+  });
+});

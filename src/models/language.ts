@@ -30,6 +30,8 @@ import type { TabularSpec, TrainingSpec } from "./spec.js";
 import { TextSpecSchema } from "./spec.js";
 
 export interface LanguageSpec {
+  /** A decoder-only Transformer (the default), or stacked LSTMs (`layers` of them, `width` wide). */
+  architecture?: "transformer" | "lstm";
   tokenizer: "char" | "bpe";
   /** Ids kept: characters by frequency, or the BPE vocabulary's size. */
   vocabSize: number;
@@ -57,11 +59,20 @@ const TARGETS = "targets";
 
 /** Logits [N, context, vocab] of the decoder over `ids` [N, context]. */
 export function decoderLogits(b: Builder, s: LanguageSpec, vocab: number, ids: Value): Value {
+  if (s.architecture === "lstm") return b.dense(decoderHidden(b, s, vocab, ids), vocab, "output");
   return b.tiedOutput(decoderHidden(b, s, vocab, ids), "tokens");
 }
 
-/** The decoder's last hidden states [N, context, width] (after the final LayerNorm) over `ids` [N, context]. */
+/**
+ * The decoder's last hidden states [N, context, width] over `ids` [N, context]: the Transformer's
+ * after its final LayerNorm, or the last LSTM's outputs.
+ */
 export function decoderHidden(b: Builder, s: LanguageSpec, vocab: number, ids: Value): Value {
+  if (s.architecture === "lstm") {
+    let x = b.embedding(ids, vocab, s.width, "tokens");
+    for (let l = 0; l < s.layers; l++) x = b.lstm(x, s.width, `lstm${l}`, { returnSequences: true });
+    return x;
+  }
   let h = add(b.embedding(ids, vocab, s.width, "tokens"), b.positionalEmbedding(s.context, s.width, "positions"));
   for (let l = 0; l < s.layers; l++) {
     h = add(h, b.attention(b.layerNorm(h, `block${l}.ln1`), s.heads, `block${l}.attention`, { causal: true }));
@@ -183,8 +194,9 @@ export function languageSpecOf(spec: TabularSpec): LanguageSpec {
   const t = spec.text ?? TextSpecSchema.parse({ tokenizer: "char" });
   if (t.tokenizer === "word") throw new MaasError("bad_input", "a language model writes text back: use the char or bpe tokenizer (--tokenizer char|bpe)");
   const m = spec.model;
-  if (m.embedding % m.heads !== 0) throw new MaasError("bad_input", `the width (--embedding ${m.embedding}) must be a multiple of the heads (${m.heads})`);
-  return { tokenizer: t.tokenizer, vocabSize: t.vocabSize, context: m.context, layers: m.blocks, heads: m.heads, width: m.embedding, validation: spec.training.validationSplit || 0.1 };
+  if (m.kind === "transformer" && m.embedding % m.heads !== 0) throw new MaasError("bad_input", `the width (--embedding ${m.embedding}) must be a multiple of the heads (${m.heads})`);
+  const architecture = m.kind === "lstm-lm" ? "lstm" : "transformer";
+  return { architecture, tokenizer: t.tokenizer, vocabSize: t.vocabSize, context: m.context, layers: m.blocks, heads: m.heads, width: m.embedding, validation: spec.training.validationSplit || 0.1 };
 }
 
 /**
@@ -207,7 +219,7 @@ export async function trainLanguageTable(table: RawTable, spec: TabularSpec, opt
     target: column,
     features: [],
     text: { column, tokenizer: s.tokenizer, lowercase: false, vocabSize: s.vocabSize, ngrams: 1, buckets: 0, maxTokens: s.context, lengths: false, icu: lm.tokenizer.unicode },
-    language: { context: s.context, layers: s.layers, heads: s.heads, width: s.width, vocab: lm.tokenizer.size },
+    language: { architecture: s.architecture ?? "transformer", context: s.context, layers: s.layers, heads: s.heads, width: s.width, vocab: lm.tokenizer.size },
     spec: { model: spec.model, training: spec.training },
     metrics: { trainLoss: last.trainLoss, validationLoss: lm.validation.natsPerToken, bitsPerCharacter: lm.validation.bitsPerCharacter },
     dataset: { source: table.source, rows: table.rows, columns: table.columns.length, sha256: tableFingerprint(table), trainRows: table.rows, validationRows: 0 },
@@ -217,7 +229,7 @@ export async function trainLanguageTable(table: RawTable, spec: TabularSpec, opt
   const onnx = decoderStepModel(s, lm.tokenizer.size, lm.params, {
     metadata: { ...cardMetadata(card), [VOCABULARY_KEY]: JSON.stringify(lm.tokenizer.toJSON()) },
     producerVersion: VERSION,
-    docString: `OpenMaaS transformer language model of '${column}'`,
+    docString: `OpenMaaS ${spec.model.kind} language model of '${column}'`,
   });
   return { onnx, card };
 }

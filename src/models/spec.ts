@@ -34,13 +34,13 @@ export const ModelSpecSchema = z.object({
    * convolutional network on images; rnn, lstm, gru: recurrent networks on sequences (or on text);
    * fasttext: text classification by the mean of token and n-gram embeddings; lexicon: the sum of
    * the words' AFINN-165 valences through a logistic regression (the sentiment baseline);
-   * transformer: a decoder-only language model of a text column (generation); recommenders
+   * transformer, lstm-lm: language models of a text column (generation); recommenders
    * on (user, item) interactions: mf (biased matrix factorisation of ratings), svdpp (mf plus the
    * items each user rated, SVD++), bpr (implicit
    * feedback, Bayesian personalised ranking), als (implicit feedback, weighted alternating least
    * squares), popularity (the baseline: most interacted-with first).
    */
-  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "fasttext", "lexicon", "transformer", "mf", "svdpp", "bpr", "als", "popularity"]),
+  kind: z.enum(["linear", "logistic", "mlp", "cnn", "rnn", "lstm", "gru", "fasttext", "lexicon", "transformer", "lstm-lm", "mf", "svdpp", "bpr", "als", "popularity"]),
   /** The layers of a cnn before its output layer; omitted, a default that fits the image size. */
   layers: z.array(LayerSchema).optional(),
   /** Hidden layer widths (mlp), or the widths of stacked recurrent layers (rnn, lstm, gru). */
@@ -71,6 +71,11 @@ export type RecommenderKind = (typeof RECOMMENDER_KINDS)[number];
 
 export function isRecommenderKind(kind: string): kind is RecommenderKind {
   return (RECOMMENDER_KINDS as readonly string[]).includes(kind);
+}
+
+/** The language models: they learn a text column to continue it (generation). */
+export function isLanguageKind(kind: string): boolean {
+  return kind === "transformer" || kind === "lstm-lm";
 }
 
 /** Which columns of an interaction table say who interacted with what, and when. */
@@ -153,7 +158,7 @@ export function trainingDefaults(kind: ModelSpec["kind"]): Partial<TrainingSpecI
   if (kind === "mf" || kind === "svdpp") return { optimizer: "sgd", lr: 0.02, batchSize: 256, epochs: 50, validationSplit: 0.1, earlyStopping: { patience: 5 } };
   if (kind === "bpr") return { optimizer: "adam", lr: 0.01, batchSize: 256, epochs: 30, validationSplit: 0.1, earlyStopping: { patience: 5 } };
   // Language models: Adam at 0.003 on batches of 32 windows, the last 10% of the text held out.
-  if (kind === "transformer") return { lr: 0.003, epochs: 10, validationSplit: 0.1, earlyStopping: false };
+  if (isLanguageKind(kind)) return { lr: 0.003, epochs: 10, validationSplit: 0.1, earlyStopping: false };
   // fastText: few epochs suffice (its own default is 5 with plain SGD).
   if (kind === "fasttext") return { epochs: 20, earlyStopping: { patience: 3 } };
   // The lexicon baseline fits a logistic regression on one number per text: full batch, to the optimum.
@@ -210,7 +215,7 @@ export const TextSpecSchema = z.object({
 
 /** Whether a spec trains a text model: fasttext always, a recurrent network when given a text column. */
 export function isTextSpec(spec: { model: { kind: string }; text?: unknown }): boolean {
-  return spec.model.kind === "fasttext" || spec.model.kind === "lexicon" || spec.model.kind === "transformer" || (spec.text !== undefined && ["rnn", "lstm", "gru"].includes(spec.model.kind));
+  return spec.model.kind === "fasttext" || spec.model.kind === "lexicon" || isLanguageKind(spec.model.kind) || (spec.text !== undefined && ["rnn", "lstm", "gru"].includes(spec.model.kind));
 }
 
 /**
@@ -255,7 +260,7 @@ export const TabularSpecSchema = z
     text: TextSpecSchema.optional(),
   })
   .transform((s, ctx) => {
-    if (!isRecommenderKind(s.model.kind) && s.model.kind !== "transformer" && s.target === undefined) {
+    if (!isRecommenderKind(s.model.kind) && !isLanguageKind(s.model.kind) && s.target === undefined) {
       ctx.addIssue({ code: "custom", message: "target is required: the column to predict", path: ["target"] });
       return z.NEVER;
     }

@@ -62,7 +62,7 @@ export class Generator {
     if (!card?.language || !card.text || !state) throw new MaasError("unprocessable", `${ref.name ?? ref.path} is not a language model (train one with model kind transformer)`);
     const l = card.language;
     const tokenizer = Tokenizer.fromJSON({ kind: card.text.tokenizer, lowercase: card.text.lowercase, vocabSize: card.text.vocabSize, minCount: 1 }, JSON.parse(state) as TokenizerState);
-    const spec: LanguageSpec = { tokenizer: card.text.tokenizer as "char" | "bpe", vocabSize: card.text.vocabSize, context: l.context, layers: l.layers, heads: l.heads, width: l.width, validation: 0 };
+    const spec: LanguageSpec = { architecture: l.architecture ?? "transformer", tokenizer: card.text.tokenizer as "char" | "bpe", vocabSize: card.text.vocabSize, context: l.context, layers: l.layers, heads: l.heads, width: l.width, validation: 0 };
     return { bytes, meta: { card, spec, tokenizer } };
   }
 

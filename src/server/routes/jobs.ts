@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { JobRequestSchema, PageQuerySchema } from "../../api/schemas.js";
 import { MaasError } from "../../errors.js";
-import { TabularSpecSchema, isRecommenderKind } from "../../models/spec.js";
+import { TabularSpecSchema, isLanguageKind, isRecommenderKind } from "../../models/spec.js";
 import type { JobEvent, JobRecord } from "../../registry/store.js";
 import { queuedJob } from "../../registry/store.js";
 import type { Services } from "../app.js";
@@ -55,7 +55,7 @@ export function jobRoutes(s: Services) {
         }
         if (!images && body.model.kind === "cnn") throw new MaasError("unprocessable", `a cnn trains on images; dataset '${dataset.name}' is a table`);
         const target = body.target ?? (images ? "label" : undefined);
-        if (!target && !recommender && body.model.kind !== "transformer") throw new MaasError("bad_input", "target is required: the column to predict");
+        if (!target && !recommender && !isLanguageKind(body.model.kind)) throw new MaasError("bad_input", "target is required: the column to predict");
         const parsed = TabularSpecSchema.safeParse({
           target,
           task: body.task,
@@ -64,7 +64,7 @@ export function jobRoutes(s: Services) {
           columns: body.columns ?? {},
           ...(body.windows ? { windows: body.windows } : {}),
           ...(recommender ? { interactions: body.interactions ?? {} } : {}),
-          ...(body.text || ["fasttext", "lexicon", "transformer"].includes(body.model.kind) ? { text: body.model.kind === "transformer" ? { tokenizer: "char", ...body.text } : (body.text ?? {}) } : {}),
+          ...(body.text || ["fasttext", "lexicon"].includes(body.model.kind) || isLanguageKind(body.model.kind) ? { text: isLanguageKind(body.model.kind) ? { tokenizer: "char", ...body.text } : (body.text ?? {}) } : {}),
         });
         if (!parsed.success) {
           const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));

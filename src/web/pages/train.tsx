@@ -24,6 +24,7 @@ const KIND_HELP: Record<Kind, string> = {
   fasttext: "mean of word and n-gram embeddings, for text",
   lexicon: "sum of AFINN word valences (sentiment baseline)",
   transformer: "language model of a text column (generation)",
+  "lstm-lm": "LSTM language model of a text column (generation)",
   mf: "matrix factorisation of ratings (recommender)",
   svdpp: "SVD++ of ratings (recommender)",
   bpr: "ranking from clicks or purchases (recommender)",
