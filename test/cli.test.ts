@@ -192,3 +192,18 @@ describe("sentiment", () => {
     expect(out).toEqual(["positive", "negative"]);
   });
 });
+
+describe("language models", () => {
+  test("train a transformer on a .txt corpus, generate from the file; predict points to generate", () => {
+    const corpus = file("letters.txt", Array.from({ length: 300 }, () => "abcdefgh").join("\n") + "\n");
+    const t = maas("train", "--data", corpus, "--model", "transformer", "--context", "24", "--blocks", "2", "--heads", "2", "--embedding", "32", "--epochs", "6", "--lr", "0.005", "--batch-size", "16", "--out", "letters.onnx", "--json");
+    expect(t.code, t.stderr).toBe(0);
+    const summary = JSON.parse(t.stdout.trim().split("\n").pop()!);
+    expect(summary).toMatchObject({ task: "generation", kind: "transformer" });
+    expect(summary.metrics.bitsPerCharacter).toBeLessThan(1);
+    const g = maas("generate", "--model", "letters.onnx", "--prompt", "abcd", "--max-tokens", "8", "--temperature", "0");
+    expect([g.code, g.stdout]).toEqual([0, "efgh abc\n"]);
+    const p = maas("predict", "--model", "letters.onnx", "--data", corpus);
+    expect([p.code, p.stderr]).toEqual([2, expect.stringMatching(/use maas generate/)]);
+  });
+});

@@ -80,6 +80,18 @@ function program(): Command {
     .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
     .action(async (opts) => (await import("./predict.js")).evalCommand(opts));
 
+  p.command("generate")
+    .description("continue a prompt with a language model file (transformer, lstm-lm), printed as it is written")
+    .requiredOption("--model <file>", "language model file")
+    .requiredOption("--prompt <text>", "the text to continue")
+    .option("--max-tokens <n>", "tokens to write at most (default 100)")
+    .option("--temperature <x>", "0: the most likely token each step (default 1)")
+    .option("--top-k <n>", "sample among the k most likely tokens (0: all)")
+    .option("--top-p <p>", "sample among the most likely tokens covering probability p")
+    .option("--seed <n>", "random seed of the sampling (default 42)")
+    .option("--stop <text...>", "end before any of these strings")
+    .option("--threads <n>", "ONNX Runtime threads (0: one per core)")
+    .action(async (opts) => (await import("./predict.js")).generateCommand(opts));
   p.command("recommend")
     .description("a user's best items from a recommender model file (mf, bpr, popularity)")
     .requiredOption("--model <file>", "recommender model file")

@@ -13,6 +13,7 @@ import { derivedModel, parseRecommender, rateWith, recommendWith, seenBy } from 
 import { evaluateInteractionsWith } from "../models/recommender-evaluation.js";
 import { readInteractions } from "../data/interactions.js";
 import { defaultRuntime } from "../runtime/onnxruntime.js";
+import { Generator } from "../serving/generator.js";
 import type { Session } from "../runtime/runtime.js";
 
 const out = (s: string) => process.stdout.write(s + "\n");
@@ -58,6 +59,37 @@ function recommenderOf(model: ModelFile): RecommenderMeta {
   const meta = parseRecommender(model.bytes, model.source);
   if (!meta) throw new MaasError("bad_input", `${model.source}: not a recommender (train one with --model mf, bpr or popularity)`);
   return meta;
+}
+
+/** `maas generate`: a language model file continues a prompt, printed as it is written. */
+export async function generateCommand(f: { model: string; prompt: string; maxTokens?: string; temperature?: string; topK?: string; topP?: string; seed?: string; stop?: string[]; threads?: string }): Promise<void> {
+  const model = await loadModel(f.model);
+  if (model.requireCard().task !== "generation") throw new MaasError("bad_input", `${f.model}: not a language model (train one with --model transformer or lstm-lm)`);
+  const number = (flag: string, v: string | undefined, fallback: number, ok: (n: number) => boolean) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (v.trim() === "" || !ok(n)) throw new MaasError("bad_input", `--${flag}: '${v}' is out of range`);
+    return n;
+  };
+  const generator = new Generator(defaultRuntime(), 1, threadsOf(f.threads));
+  try {
+    await generator.generate(
+      { key: f.model, path: f.model },
+      f.prompt,
+      {
+        maxTokens: number("max-tokens", f.maxTokens, 100, (n) => Number.isInteger(n) && n >= 1),
+        temperature: number("temperature", f.temperature, 1, (n) => n >= 0 && n <= 2),
+        topK: number("top-k", f.topK, 0, (n) => Number.isInteger(n) && n >= 0),
+        topP: number("top-p", f.topP, 1, (n) => n > 0 && n <= 1),
+        seed: number("seed", f.seed, 42, Number.isInteger),
+        stop: f.stop ?? [],
+      },
+      (piece) => process.stdout.write(piece),
+    );
+    process.stdout.write("\n");
+  } finally {
+    await generator.close();
+  }
 }
 
 /** `maas recommend`: a user's best items from a recommender file. */
@@ -107,6 +139,7 @@ function modelSequences(card: ModelCard, table: RawTable, withTarget: boolean): 
 export async function predictCommand(f: { model: string; data: string; labels?: string; json?: boolean; threads?: string }): Promise<void> {
   const model = await loadModel(f.model);
   const card = model.requireCard();
+  if (card.task === "generation") throw new MaasError("bad_input", `${f.model}: a language model continues text: use maas generate --prompt`);
   if (card.image) {
     const set = await modelImages(model, f.data, f.labels);
     const records = await withSession(model, threadsOf(f.threads), (s) => model.predictImagesWith(s, set));
