@@ -51,10 +51,14 @@ export class TextIds {
 
   /** The tokens' ids (the first maxTokens), then, with n-grams, their hashed ids after the tokenizer's. */
   ids(text: string): number[] {
+    return this.idsOfTokens(tokenStrings(text, this.card, this.tokenizer));
+  }
+
+  /** As `ids`, from a text's token strings (tokenStrings). */
+  idsOfTokens(tokens: readonly string[]): number[] {
     const c = this.card;
-    const ids = this.tokenizer.encode(text).slice(0, c.maxTokens);
+    const ids = c.tokenizer === "bpe" ? tokens.map(Number) : this.tokenizer.idsOf(tokens);
     if (c.ngrams < 2) return ids;
-    const tokens = c.tokenizer === "bpe" ? ids.map(String) : splitText(text, { kind: c.tokenizer, lowercase: c.lowercase }).slice(0, c.maxTokens);
     return [...ids, ...hashNgrams(tokens, c.ngrams, c.buckets).map((h) => this.tokenizer.size + h)];
   }
 
@@ -68,12 +72,21 @@ export class TextIds {
     return JSON.stringify(this.tokenizer.toJSON());
   }
 
-  /** The texts' ids as [N, width] rows padded with 0 (cut at width), and each row's length (at least 1). */
-  matrix(texts: readonly string[], width?: number): { ids: number[][]; width: number; lengths: Int32Array } {
-    const ids = texts.map((t) => this.ids(t));
+  /** The texts' ids as [N, width] rows padded with 0 (cut at width), and each row's length (at least 1); `tokens`: the texts split already. */
+  matrix(texts: readonly string[], width?: number, tokens?: readonly (readonly string[])[]): { ids: number[][]; width: number; lengths: Int32Array } {
+    const ids = tokens ? tokens.map((t) => this.idsOfTokens(t)) : texts.map((t) => this.ids(t));
     const w = width ?? Math.max(1, ...ids.map((r) => r.length));
     return { ids, width: w, lengths: Int32Array.from(ids, (r) => Math.max(1, Math.min(w, r.length))) };
   }
+}
+
+/**
+ * A text's first `maxTokens` tokens as strings: words or graphemes (the segmenter stops there, so a
+ * long text is not read to its end), or, for bpe, the ids as strings (BPE encodes the whole text).
+ */
+function tokenStrings(text: string, c: Pick<TextCard, "tokenizer" | "lowercase" | "maxTokens">, tokenizer: Tokenizer): string[] {
+  if (c.tokenizer === "bpe") return tokenizer.encode(text).slice(0, c.maxTokens).map(String);
+  return splitText(text, { kind: c.tokenizer, lowercase: c.lowercase }, c.maxTokens);
 }
 
 /** Rows of ids as a row-major [N, width] array of `Type`, zero-padded. */
@@ -115,13 +128,10 @@ function textsOf(table: RawTable, column: string): string[] {
  * n-grams (twice their number, as a power of two, keeps collisions rare): the embedding table, and
  * each step's update of it, is no larger than the data needs.
  */
-function bucketCount(tokenizer: Tokenizer, texts: readonly string[], t: { tokenizer: "word" | "char" | "bpe"; lowercase: boolean; maxTokens: number; buckets: number }, ngrams: number): number {
+function bucketCount(docs: readonly (readonly string[])[], buckets: number, ngrams: number): number {
   const seen = new Set<number>();
-  for (const text of texts) {
-    const tokens = t.tokenizer === "bpe" ? tokenizer.encode(text).slice(0, t.maxTokens).map(String) : splitText(text, { kind: t.tokenizer, lowercase: t.lowercase }).slice(0, t.maxTokens);
-    for (const h of hashNgrams(tokens, ngrams, 2 ** 31)) seen.add(h);
-  }
-  return Math.max(1, Math.min(t.buckets, 2 ** Math.ceil(Math.log2(2 * seen.size + 1))));
+  for (const tokens of docs) for (const h of hashNgrams(tokens, ngrams, 2 ** 31)) seen.add(h);
+  return Math.max(1, Math.min(buckets, 2 ** Math.ceil(Math.log2(2 * seen.size + 1))));
 }
 
 export interface TextResult {
@@ -149,12 +159,15 @@ export async function trainText(table: RawTable, spec: TabularSpec, options: Fit
   if (lexicon && t.tokenizer !== "word") throw inputError("the lexicon model reads words: use the word tokenizer", { file: table.source });
   const recurrent = spec.model.kind !== "fasttext" && !lexicon;
   const ngrams = recurrent || lexicon ? 1 : t.ngrams;
-  const trainTexts = Array.from(split.train, (r) => texts[r]);
-  const tokenizer = Tokenizer.train(trainTexts, { kind: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, minCount: t.minCount });
-  const buckets = ngrams > 1 ? bucketCount(tokenizer, trainTexts, t, ngrams) : t.buckets;
+  // Word and char texts are split once, into their first maxTokens tokens; bpe learns from the texts.
+  const config = { kind: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, minCount: t.minCount };
+  const split1 = t.tokenizer === "bpe" ? undefined : texts.map((text) => splitText(text, config, t.maxTokens));
+  const tokenizer = split1 ? Tokenizer.fromTokens(Array.from(split.train, (r) => split1[r]), config) : Tokenizer.train(Array.from(split.train, (r) => texts[r]), config);
+  const strings = split1 ?? texts.map((text) => tokenStrings(text, t, tokenizer));
+  const buckets = ngrams > 1 ? bucketCount(Array.from(split.train, (r) => strings[r]), t.buckets, ngrams) : t.buckets;
   const card: TextCard = { column: t.column, tokenizer: t.tokenizer, lowercase: t.lowercase, vocabSize: t.vocabSize, ngrams, buckets, maxTokens: t.maxTokens, lengths: recurrent, icu: tokenizer.unicode };
   const encoder = new TextIds(tokenizer, card);
-  const { ids, width, lengths } = encoder.matrix(texts);
+  const { ids, width, lengths } = encoder.matrix(texts, undefined, strings);
   const valences = lexicon ? lexiconScores((tokenizer.toJSON() as { tokens: string[] }).tokens) : undefined;
   const problem: Problem = { task, features: width, classes, vocab: encoder.vocab, ...(recurrent ? { input: [width], lengths: true } : {}), ...(valences ? { lexicon: valences } : {}) };
   const data = { features: pack(ids, width, (n) => new Float32Array(n), (id) => id), rows: table.rows, columns: width, target: target.values, ...(recurrent ? { lengths } : {}) };

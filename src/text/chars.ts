@@ -9,8 +9,11 @@ const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: "grapheme
  *
  * @example graphemes("e\u0301 👍🏽") // ["e\u0301", " ", "👍🏽"]
  */
-export function graphemes(text: string): string[] {
+export function graphemes(text: string, limit = Infinity): string[] {
   const out: string[] = [];
-  for (const s of graphemeSegmenter.segment(text)) out.push(s.segment);
+  for (const s of graphemeSegmenter.segment(text)) {
+    if (out.length >= limit) break;
+    out.push(s.segment);
+  }
   return out;
 }

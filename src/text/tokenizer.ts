@@ -47,17 +47,17 @@ export type TokenizerState =
 const FIRST_TOKEN_ID = RESERVED_TOKENS.length;
 
 /**
- * The normalised token strings of `text` for a word or char config.
+ * The normalised token strings of `text` for a word or char config (the first `limit` of them).
  *
  * @example splitText("Ｈｉ, 👍🏽!", { kind: "word", lowercase: true }) // ["hi", "👍🏽"]
  */
-export function splitText(text: string, config: Pick<TokenizerConfig, "kind" | "lowercase" | "locale">): string[] {
+export function splitText(text: string, config: Pick<TokenizerConfig, "kind" | "lowercase" | "locale">, limit = Infinity): string[] {
   const normalized = normalizeText(text, config);
   switch (config.kind) {
     case "word":
-      return words(normalized, config.locale);
+      return words(normalized, config.locale, limit);
     case "char":
-      return graphemes(normalized);
+      return graphemes(normalized, limit);
     case "bpe":
       throw new MaasError("bad_input", "a bpe tokenizer has no token strings: use Tokenizer.encode");
   }
@@ -87,6 +87,23 @@ export class Tokenizer {
     const docs = mapIterable(texts, (t) => splitText(t, config));
     const vocabulary = buildVocabulary(docs, { maxSize: config.vocabSize, minCount: config.minCount });
     return new Tokenizer(config, { kind: config.kind, vocabulary }, icuVersion());
+  }
+
+  /**
+   * A word or char tokenizer whose vocabulary is learnt from token strings already split (with
+   * splitText): callers that need the strings too (n-grams) split each text once.
+   */
+  static fromTokens(docs: Iterable<readonly string[]>, config: TokenizerConfig): Tokenizer {
+    if (config.kind === "bpe") throw new MaasError("bad_input", "a bpe tokenizer learns from texts: use Tokenizer.train");
+    const vocabulary = buildVocabulary(docs, { maxSize: config.vocabSize, minCount: config.minCount });
+    return new Tokenizer(config, { kind: config.kind, vocabulary }, icuVersion());
+  }
+
+  /** The ids of token strings split by splitText (word and char tokenizers). */
+  idsOf(tokens: readonly string[]): number[] {
+    const learned = this.learned;
+    if (learned.kind === "bpe") throw new MaasError("bad_input", "a bpe tokenizer has no token strings: use Tokenizer.encode");
+    return tokens.map((t) => learned.vocabulary.id(t));
   }
 
   /** The tokenizer a config and a saved state describe. */

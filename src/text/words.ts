@@ -25,13 +25,16 @@ function wordSegmenter(locale: string | undefined): Intl.Segmenter {
 /**
  * The words of `text`: the segments ICU marks word-like (letters, numbers, "don't", "3.14", "1️⃣")
  * and emoji segments (👍🏽, 👨‍👩‍👧, 🇫🇷, ©). Spaces, punctuation and other symbols ("$", "#", "+")
- * are dropped. `locale` (BCP 47) tunes the rules; the default is the runtime's locale.
+ * are dropped. `locale` (BCP 47) tunes the rules; the default is the runtime's locale. At most
+ * `limit` words, the first ones.
  *
  * @example words("Hi, 👍🏽 don't") // ["Hi", "👍🏽", "don't"]
  */
-export function words(text: string, locale?: string): string[] {
+export function words(text: string, locale?: string, limit = Infinity): string[] {
   const out: string[] = [];
+  // The segmenter is lazy: stopping at `limit` words leaves the rest of a long text unread.
   for (const s of wordSegmenter(locale).segment(text)) {
+    if (out.length >= limit) break;
     if (s.isWordLike || PICTOGRAPHIC.test(s.segment)) out.push(s.segment);
   }
   return out;
