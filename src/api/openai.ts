@@ -7,7 +7,7 @@ const Stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
 /** Sampling fields shared by completions and chat completions. */
 const Sampling = {
   model: z.string().min(1),
-  /** At most the model's context less the prompt; the model's context when absent. */
+  /** Tokens to write at most (completions: 16 when absent, as OpenAI's; chat: half the model's context); the prompt keeps the rest of the context. */
   max_tokens: z.number().int().min(1).max(100_000).nullish(),
   max_completion_tokens: z.number().int().min(1).max(100_000).nullish(),
   temperature: z.number().min(0).max(2).nullish(),

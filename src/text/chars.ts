@@ -1,5 +1,7 @@
 // Character tokens: extended grapheme clusters (UAX #29), what a reader counts as one character.
 
+import { chunks } from "./chunks.js";
+
 const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /**
@@ -11,9 +13,11 @@ const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: "grapheme
  */
 export function graphemes(text: string, limit = Infinity): string[] {
   const out: string[] = [];
-  for (const s of graphemeSegmenter.segment(text)) {
-    if (out.length >= limit) break;
-    out.push(s.segment);
+  for (const piece of chunks(text)) {
+    for (const s of graphemeSegmenter.segment(piece)) {
+      if (out.length >= limit) return out;
+      out.push(s.segment);
+    }
   }
   return out;
 }

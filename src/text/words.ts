@@ -1,6 +1,7 @@
 // Word tokens by Unicode word segmentation (UAX #29, and ICU's dictionaries for Chinese, Japanese,
 // Thai, Khmer, ...): "我喜欢机器学习" splits into dictionary words, not one token per character.
 import { MaasError } from "../errors.js";
+import { chunks } from "./chunks.js";
 
 /** Emoji, including ZWJ sequences and flags, which the segmenter marks as not word-like. */
 const PICTOGRAPHIC = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
@@ -33,9 +34,12 @@ function wordSegmenter(locale: string | undefined): Intl.Segmenter {
 export function words(text: string, locale?: string, limit = Infinity): string[] {
   const out: string[] = [];
   // The segmenter is lazy: stopping at `limit` words leaves the rest of a long text unread.
-  for (const s of wordSegmenter(locale).segment(text)) {
-    if (out.length >= limit) break;
-    if (s.isWordLike || PICTOGRAPHIC.test(s.segment)) out.push(s.segment);
+  const segmenter = wordSegmenter(locale);
+  for (const piece of chunks(text)) {
+    for (const s of segmenter.segment(piece)) {
+      if (out.length >= limit) return out;
+      if (s.isWordLike || PICTOGRAPHIC.test(s.segment)) out.push(s.segment);
+    }
   }
   return out;
 }

@@ -37,7 +37,7 @@ export function openaiRoutes(s: Services) {
     installErrorHandling(app, (code, message) => ({ error: { message, type: errorType(code), param: null, code } }));
 
     /** The language model a request names, and its sampling options. */
-    const prepare = async (request: FastifyRequest, body: CompletionRequest | ChatRequest, stops: readonly string[]) => {
+    const prepare = async (request: FastifyRequest, body: CompletionRequest | ChatRequest, stops: readonly string[], defaultTokens: (context: number) => number) => {
       const p = caller(request, "predict");
       const { name, sel } = selector(body.model);
       const { version, ref } = await s.models.resolve(p.tenant, name, sel);
@@ -45,7 +45,7 @@ export function openaiRoutes(s: Services) {
       const context = await s.generator.context(ref);
       const stop = body.stop === undefined || body.stop === null ? [] : typeof body.stop === "string" ? [body.stop] : body.stop;
       const sampling: SamplingOptions = {
-        maxTokens: body.max_completion_tokens ?? body.max_tokens ?? context,
+        maxTokens: body.max_completion_tokens ?? body.max_tokens ?? defaultTokens(context),
         temperature: body.temperature ?? 1,
         topK: body.top_k ?? 0,
         topP: body.top_p ?? 1,
@@ -80,7 +80,8 @@ export function openaiRoutes(s: Services) {
     app.post("/completions", { schema: { tags: ["openai"], body: CompletionRequestSchema } }, async (request, reply) => {
       const body = request.body as z.infer<typeof CompletionRequestSchema>;
       const prompt = typeof body.prompt === "string" ? body.prompt : body.prompt[0];
-      const { ref, sampling } = await prepare(request, body, []);
+      // OpenAI's default for completions: 16 tokens.
+      const { ref, sampling } = await prepare(request, body, [], () => 16);
       const id = `cmpl-${randomUUID()}`;
       const created = Math.floor(Date.now() / 1000);
       const frame = (text: string, finish: string | null) => ({ id, object: "text_completion", created, model: body.model, choices: [{ text, index: 0, logprobs: null, finish_reason: finish }] });
@@ -91,7 +92,8 @@ export function openaiRoutes(s: Services) {
 
     app.post("/chat/completions", { schema: { tags: ["openai"], body: ChatRequestSchema } }, async (request, reply) => {
       const body = request.body as z.infer<typeof ChatRequestSchema>;
-      const { ref, sampling } = await prepare(request, body, CHAT_STOPS);
+      // Chat: at most half the context by default, so that the conversation keeps the other half.
+      const { ref, sampling } = await prepare(request, body, CHAT_STOPS, (context) => Math.max(1, Math.floor(context / 2)));
       const prompt = chatPrompt(body.messages);
       const id = `chatcmpl-${randomUUID()}`;
       const created = Math.floor(Date.now() / 1000);
