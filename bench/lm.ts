@@ -23,6 +23,7 @@ import type { ModelCard } from "../src/models/card.js";
 import { cardMetadata } from "../src/models/card.js";
 import type { SamplingOptions } from "../src/models/generation.js";
 import { decoderStepModel, generate } from "../src/models/generation.js";
+import { DecoderBatcher } from "../src/models/decoder-batcher.js";
 import type { LanguageSpec } from "../src/models/language.js";
 import { decoderLogits, trainLanguageModel } from "../src/models/language.js";
 import { ModelSpecSchema, resolveTraining } from "../src/models/spec.js";
@@ -283,7 +284,7 @@ const greedy = (maxTokens: number): SamplingOptions => ({ maxTokens, temperature
 async function withCache(step: Session, tokenizer: Tokenizer, prompt: string, maxTokens: number) {
   const started = performance.now();
   const times: number[] = [];
-  const g = await generate(step, SPEC, tokenizer, prompt, greedy(maxTokens), () => times.push(performance.now()));
+  const g = await generate(new DecoderBatcher(step, SPEC), SPEC, tokenizer, prompt, greedy(maxTokens), () => times.push(performance.now()));
   const first = times[0] - started;
   const rate = times.length > 1 ? (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000) : NaN;
   return { first, rate, text: g.text, tokens: g.completionTokens };

@@ -3,41 +3,25 @@
 // top-k, top-p (nucleus), a seed, a token budget and stop sequences.
 //
 // The step graph follows the layout of decoder models exported by Hugging Face Optimum: inputs
-// `input_ids` [N, 1] and `past_key_values.{l}.key` / `.value` [N, heads, P, width/heads]; outputs
-// `logits` [N, 1, vocab] and `present.{l}.key` / `.value` [N, heads, P + 1, width/heads]. The token's
-// position is P (read from the cache's shape), so a sequence holds at most `context` tokens.
+// `input_ids` [N, 1], `attention_mask` [N, P + 1], `position_ids` [N, 1] and
+// `past_key_values.{l}.key` / `.value` [N, heads, P, width/heads]; outputs `logits` [N, 1, vocab] and
+// `present.{l}.key` / `.value` [N, heads, P + 1, width/heads]. A sequence holds at most `context`
+// tokens. Concurrent generations share runs (DecoderBatcher): their caches are left-padded to one
+// length and masked.
 import { Builder } from "../engine/builder.js";
 import type { EncodeOptions } from "../engine/onnx-codec.js";
 import { encodeModel } from "../engine/onnx-codec.js";
 import { mergeHeads, splitHeads } from "../engine/ops-attention.js";
-import { add, concat, div, gather, matmul, mul, reduceSum, shapeOf, sigmoid, softmax, split, sqrt, squeeze, tanh, transpose, unsqueeze } from "../engine/ops.js";
+import { add, cast, concat, div, gather, matmul, mul, reduceSum, sigmoid, softmax, split, sqrt, squeeze, sub, tanh, transpose, unsqueeze } from "../engine/ops.js";
 import { Random } from "../engine/random.js";
-import type { Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { Tokenizer } from "../text/tokenizer.js";
+import type { DecoderBatcher } from "./decoder-batcher.js";
 import type { LanguageSpec } from "./language.js";
 import { decoderHidden } from "./language.js";
 
 const pastName = (l: number, kv: "key" | "value") => `past_key_values.${l}.${kv}`;
 const presentName = (l: number, kv: "key" | "value") => `present.${l}.${kv}`;
-
-/** What a decoder step carries between tokens: its inputs at the start, each one's output, and the most tokens a sequence holds. */
-interface DecoderCache {
-  initial(): Record<string, Tensor>;
-  present(past: string): string;
-  limit: number;
-}
-
-function decoderCache(s: LanguageSpec): DecoderCache {
-  const names = Array.from({ length: s.layers }, (_v, l) => (s.architecture === "lstm" ? [stateName("past", l, "h"), stateName("past", l, "c")] : [pastName(l, "key"), pastName(l, "value")])).flat();
-  const zeros = (dims: number[]): Tensor => ({ dtype: "float32", dims, data: new Float32Array(dims.reduce((a, d) => a * d, 1)) });
-  return {
-    initial: () => Object.fromEntries(names.map((n) => [n, s.architecture === "lstm" ? zeros([1, s.width]) : zeros([1, s.heads, 0, s.width / s.heads])])),
-    present: (past) => (past.startsWith("past_key_values.") ? past.replace("past_key_values.", "present.") : past.replace(/^past_state/, "present_state")),
-    // An LSTM's state has no length; a Transformer's positions end at its context.
-    limit: s.architecture === "lstm" ? Number.MAX_SAFE_INTEGER : s.context,
-  };
-}
 
 const stateName = (when: "past" | "present", l: number, which: "h" | "c") => `${when}_state.${l}.${which}`;
 
@@ -76,13 +60,16 @@ function transformerStepModel(s: LanguageSpec, vocab: number, params: ReadonlyMa
   const g = b.graph;
   const dh = s.width / s.heads;
   const ids = g.input("input_ids", "int64", ["batch", 1]);
+  // Sequences of different lengths share a run left-padded: the mask says which cached positions
+  // are real (1) or padding (0), and each token's position is its own sequence's length.
+  const mask = g.input("attention_mask", "int64", ["batch", "total"]);
+  const positionIds = g.input("position_ids", "int64", ["batch", 1]);
   const pasts = Array.from({ length: s.layers }, (_v, l) => ({
     key: g.input(pastName(l, "key"), "float32", ["batch", s.heads, "past", dh]),
     value: g.input(pastName(l, "value"), "float32", ["batch", s.heads, "past", dh]),
   }));
-  // The new token's position: the cache's length.
-  const position = gather(shapeOf(pasts[0].key), g.ints([2]));
-  let h = add(b.embedding(ids, vocab, s.width, "tokens"), gather(b.positionalEmbedding(s.context, s.width, "positions"), position));
+  const padding = unsqueeze(mul(sub(1, cast(mask, "float32")), -1e9), [1, 2]); // [N, 1, 1, total]
+  let h = add(b.embedding(ids, vocab, s.width, "tokens"), gather(b.positionalEmbedding(s.context, s.width, "positions"), positionIds));
   for (let l = 0; l < s.layers; l++) {
     const x = b.layerNorm(h, `block${l}.ln1`);
     const [q, k, v] = ["query", "key", "value"].map((p) => splitHeads(b.dense(x, s.width, `block${l}.attention.${p}`), s.heads));
@@ -90,8 +77,8 @@ function transformerStepModel(s: LanguageSpec, vocab: number, params: ReadonlyMa
     const values = concat([pasts[l].value, v], 2);
     g.output(keys, presentName(l, "key"));
     g.output(values, presentName(l, "value"));
-    // softmax(q kᵀ / sqrt(dh)) v over every cached position: the new token sees them all.
-    const attention = softmax(matmul(mul(q, 1 / Math.sqrt(dh)), transpose(keys, [0, 1, 3, 2])), -1);
+    // softmax(q kᵀ / sqrt(dh)) v over the cached positions that are real: the new token sees them all.
+    const attention = softmax(add(matmul(mul(q, 1 / Math.sqrt(dh)), transpose(keys, [0, 1, 3, 2])), padding), -1);
     h = add(h, b.dense(mergeHeads(matmul(attention, values)), s.width, `block${l}.attention.output`));
     const up = b.activation(b.dense(b.layerNorm(h, `block${l}.ln2`), 4 * s.width, `block${l}.up`), "gelu");
     h = add(h, b.dense(up, s.width, `block${l}.down`));
@@ -153,23 +140,20 @@ export interface Generation {
 }
 
 /**
- * Continues `prompt` one token per step of the cached decoder. A prompt longer than the context
+ * Continues `prompt` one token per step of the cached decoder (steps of concurrent generations share
+ * runs through `decoder`). A prompt longer than the context
  * (less the tokens to generate, at least one) is cut to its last tokens. `onText` receives each
  * piece of new text as it is decided (for streaming).
  */
-export async function generate(step: Session, s: LanguageSpec, tokenizer: Tokenizer, prompt: string, o: SamplingOptions, onText?: (piece: string) => void, signal?: AbortSignal): Promise<Generation> {
+export async function generate(decoder: DecoderBatcher, s: LanguageSpec, tokenizer: Tokenizer, prompt: string, o: SamplingOptions, onText?: (piece: string) => void, signal?: AbortSignal): Promise<Generation> {
   const rng = new Random(o.seed);
-  const cache = decoderCache(s);
-  const budget = Math.max(1, Math.min(o.maxTokens, cache.limit - 1));
+  // An LSTM's state has no length; a Transformer's positions end at its context.
+  const limit = s.architecture === "lstm" ? Number.MAX_SAFE_INTEGER : s.context;
+  const budget = Math.max(1, Math.min(o.maxTokens, limit - 1));
   const all = tokenizer.encode(prompt);
-  const ids = all.slice(Math.max(0, all.length - (cache.limit - budget)));
-  let past = cache.initial();
-  const fetch = ["logits", ...Object.keys(past).map(cache.present)];
-  const run = async (token: number): Promise<Float32Array> => {
-    const out = await step.run({ input_ids: { dtype: "int64", dims: [1, 1], data: BigInt64Array.of(BigInt(token)) }, ...past }, fetch);
-    past = Object.fromEntries(Object.keys(past).map((name) => [name, out[cache.present(name)]]));
-    return out.logits.data as Float32Array;
-  };
+  const ids = all.slice(Math.max(0, all.length - (limit - budget)));
+  const cache = decoder.emptyCache();
+  const run = (token: number): Promise<Float32Array> => decoder.step(cache, token);
   // The prompt fills the cache (an empty prompt starts from the unknown id, which no text contains).
   let logits: Float32Array = new Float32Array(0);
   for (const token of ids.length ? ids : [1]) logits = await run(token);

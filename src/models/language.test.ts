@@ -6,6 +6,7 @@ import { encodeModel } from "../engine/onnx-codec.js";
 import { Random } from "../engine/random.js";
 import { OnnxRuntime } from "../runtime/onnxruntime.js";
 import type { Tensor } from "../runtime/tensor.js";
+import { DecoderBatcher } from "./decoder-batcher.js";
 import { decoderStepModel, generate } from "./generation.js";
 import { decoderLogits, trainLanguageModel } from "./language.js";
 import { resolveTraining } from "./spec.js";
@@ -34,10 +35,11 @@ describe("generation", async () => {
   const runtime = new OnnxRuntime();
   const lm = await trainLanguageModel(runtime, corpus, spec, resolveTraining("mlp", { epochs: 6, batchSize: 16, lr: 0.005, threads: 1 }));
   const step = await runtime.createSession(decoderStepModel(spec, lm.tokenizer.size, lm.params));
+  const decoder = new DecoderBatcher(step, spec);
   const greedy = { maxTokens: 12, temperature: 0, topK: 0, topP: 1, seed: 1, stop: [] };
 
   test("the cached decoder continues the pattern, one token a step", async () => {
-    const g = await generate(step, spec, lm.tokenizer, "abcd", greedy);
+    const g = await generate(decoder, spec, lm.tokenizer, "abcd", greedy);
     expect(g).toEqual({ text: "efgh abcdefg", promptTokens: 4, completionTokens: 12, finishReason: "length" });
   });
 
@@ -51,20 +53,34 @@ describe("generation", async () => {
     for (let l = 0; l < spec.layers; l++) for (const kv of ["key", "value"]) past[`past_key_values.${l}.${kv}`] = { dtype: "float32", dims: [1, 2, 0, 16], data: new Float32Array(0) };
     const V = lm.tokenizer.size;
     for (const [t, id] of ids.entries()) {
-      const out = await step.run({ input_ids: { dtype: "int64", dims: [1, 1], data: BigInt64Array.of(BigInt(id)) }, ...past });
+      const position = { attention_mask: { dtype: "int64" as const, dims: [1, t + 1], data: new BigInt64Array(t + 1).fill(1n) }, position_ids: { dtype: "int64" as const, dims: [1, 1], data: BigInt64Array.of(BigInt(t)) } };
+      const out = await step.run({ input_ids: { dtype: "int64", dims: [1, 1], data: BigInt64Array.of(BigInt(id)) }, ...position, ...past });
       const logits = out.logits.data as Float32Array;
       for (let v = 0; v < V; v++) expect(logits[v]).toBeCloseTo(expected[t * V + v], 3);
       past = Object.fromEntries(Object.keys(past).map((k) => [k, out[k.replace("past_key_values", "present")]]));
     }
   });
 
+  test("concurrent generations share runs and each writes what it would alone", async () => {
+    const prompts = ["a", "abcdefgh abc", "efg", "h abcdefgh abcdefgh"];
+    const alone = [];
+    for (const p of prompts) alone.push((await generate(new DecoderBatcher(step, spec), spec, lm.tokenizer, p, greedy)).text);
+    let runs = 0;
+    const counting = { ...step, run: (...args: Parameters<typeof step.run>) => (runs++, step.run(...args)) } as typeof step;
+    const shared = new DecoderBatcher(counting, spec);
+    const together = await Promise.all(prompts.map((p) => generate(shared, spec, lm.tokenizer, p, greedy)));
+    expect(together.map((g) => g.text)).toEqual(alone);
+    const steps = together.reduce((n, g) => n + g.promptTokens + g.completionTokens - 1, 0);
+    expect(runs).toBeLessThan(steps / 2);
+  });
+
   test("stop sequences end the text before them; sampling is seeded", async () => {
-    const g = await generate(step, spec, lm.tokenizer, "abc", { ...greedy, stop: ["h a"] });
+    const g = await generate(decoder, spec, lm.tokenizer, "abc", { ...greedy, stop: ["h a"] });
     expect([g.text, g.finishReason]).toEqual(["defg", "stop"]);
     const pieces: string[] = [];
     const sampled = { ...greedy, temperature: 1.5, topK: 5, topP: 0.9, seed: 7 };
-    const a = await generate(step, spec, lm.tokenizer, "ab", sampled, (p) => pieces.push(p));
-    const b = await generate(step, spec, lm.tokenizer, "ab", sampled);
+    const a = await generate(decoder, spec, lm.tokenizer, "ab", sampled, (p) => pieces.push(p));
+    const b = await generate(decoder, spec, lm.tokenizer, "ab", sampled);
     expect(a.text).toBe(b.text);
     expect(pieces.join("")).toBe(a.text);
   });
@@ -79,7 +95,7 @@ describe("an LSTM language model", async () => {
 
   test("learns the pattern and continues it, carrying its states one token a step, past its training context", async () => {
     expect(lm.validation.bitsPerCharacter).toBeLessThan(0.5);
-    const g = await generate(step, spec, lm.tokenizer, "abcd", { maxTokens: 40, temperature: 0, topK: 0, topP: 1, seed: 1, stop: [] });
+    const g = await generate(new DecoderBatcher(step, spec), spec, lm.tokenizer, "abcd", { maxTokens: 40, temperature: 0, topK: 0, topP: 1, seed: 1, stop: [] });
     expect(g.text).toBe("efgh abcdefgh abcdefgh abcdefgh abcdefgh");
   });
 

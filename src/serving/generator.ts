@@ -10,7 +10,8 @@ import type { Generation, SamplingOptions } from "../models/generation.js";
 import { embeddingFeeds, embeddingModel, generate } from "../models/generation.js";
 import type { LanguageSpec } from "../models/language.js";
 import { VOCABULARY_KEY } from "../models/text.js";
-import type { Runtime } from "../runtime/runtime.js";
+import type { Runtime, Session } from "../runtime/runtime.js";
+import { DecoderBatcher } from "../models/decoder-batcher.js";
 import { SessionCache } from "../runtime/session-cache.js";
 import type { TokenizerState } from "../text/tokenizer.js";
 import { Tokenizer } from "../text/tokenizer.js";
@@ -24,6 +25,8 @@ interface LoadedLanguageModel {
 
 export class Generator {
   private readonly cache: SessionCache<LoadedLanguageModel>;
+  /** One batcher per session: concurrent generations of a model share its runs. */
+  private readonly batchers = new WeakMap<Session, DecoderBatcher>();
 
   constructor(runtime: Runtime, sessions = 4, private readonly threads = 0) {
     this.cache = new SessionCache(runtime, sessions);
@@ -31,7 +34,13 @@ export class Generator {
 
   /** Continues `prompt` with the model of `ref` (see generate), calling `onText` with each new piece. */
   generate(ref: ModelRef, prompt: string, sampling: SamplingOptions, onText?: (piece: string) => void, signal?: AbortSignal): Promise<Generation> {
-    return this.cache.use(ref.key, () => this.load(ref), { threads: this.threads, spinning: false }, (session, lm) => generate(session, lm.spec, lm.tokenizer, prompt, sampling, onText, signal));
+    return this.cache.use(ref.key, () => this.load(ref), { threads: this.threads, spinning: false }, (session, lm) => generate(this.batcher(session, lm.spec), lm.spec, lm.tokenizer, prompt, sampling, onText, signal));
+  }
+
+  private batcher(session: Session, spec: LanguageSpec): DecoderBatcher {
+    let b = this.batchers.get(session);
+    if (!b) this.batchers.set(session, (b = new DecoderBatcher(session, spec)));
+    return b;
   }
 
   /** Unit-length embeddings of `texts` (the mean of the model's last hidden states), and the tokens read. */
