@@ -70,6 +70,15 @@ describe("the official openai client", () => {
     expect([stopped.choices[0].text, stopped.choices[0].finish_reason]).toEqual(["efg", "stop"]);
   });
 
+  test("an empty prompt and a prompt longer than the context are answered (the long one cut to its last tokens)", async () => {
+    const empty = await openai.completions.create({ model: "letters", prompt: "", max_tokens: 4, temperature: 0 });
+    expect(empty.usage).toMatchObject({ prompt_tokens: 0, completion_tokens: 4 });
+    // Context 24: with 8 tokens asked for, the prompt keeps its last 16 tokens.
+    const long = await openai.completions.create({ model: "letters", prompt: "abcdefgh ".repeat(20) + "abcd", max_tokens: 8, temperature: 0 });
+    expect(long.usage).toMatchObject({ prompt_tokens: 16, completion_tokens: 8 });
+    expect(long.choices[0].text).toBe("efgh abc");
+  });
+
   test("seeded sampling repeats itself", async () => {
     const ask = () => openai.completions.create({ model: "letters", prompt: "ab", max_tokens: 10, temperature: 1.2, top_p: 0.9, seed: 11 });
     expect((await ask()).choices[0].text).toBe((await ask()).choices[0].text);

@@ -78,6 +78,12 @@ export class DecoderBatcher {
     }
     for (let l = 0; l < s.layers; l++) {
       for (let k = 0; k < 2; k++) {
+        // One sequence alone: its cache is already laid out as [1, ...]; no copy.
+        if (N === 1) {
+          const own = batch[0].cache.layers[l][k];
+          feeds[names("past", l, k)] = { dtype: "float32", dims: lstm ? [1, s.width] : [1, s.heads, P, dh], data: own };
+          continue;
+        }
         if (lstm) {
           const data = new Float32Array(N * s.width);
           batch.forEach((c, n) => data.set(c.cache.layers[l][k], n * s.width));
@@ -102,6 +108,10 @@ export class DecoderBatcher {
       for (let l = 0; l < s.layers; l++) {
         for (let k = 0; k < 2; k++) {
           const present = out[names("present", l, k)].data as Float32Array;
+          if (N === 1) {
+            c.cache.layers[l][k] = present;
+            continue;
+          }
           if (lstm) {
             c.cache.layers[l][k] = present.slice(n * s.width, (n + 1) * s.width);
             continue;
@@ -113,7 +123,7 @@ export class DecoderBatcher {
         }
       }
       c.cache.length = len + 1;
-      c.resolve(logits.slice(n * V, (n + 1) * V));
+      c.resolve(N === 1 ? logits : logits.slice(n * V, (n + 1) * V));
     });
   }
 }
