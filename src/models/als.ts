@@ -18,6 +18,7 @@ import type { Runtime, Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { FactorWeights } from "./factorization.js";
 import type { FactorFit, FactorFitOptions } from "./factor-trainer.js";
+import { EpochLog } from "./epoch-log.js";
 import type { EpochReport } from "./trainer.js";
 import type { TrainingSpec } from "./spec.js";
 
@@ -119,10 +120,7 @@ export async function fitAls(runtime: Runtime, spec: AlsSpec, training: Training
   const solve = await runtime.createSession(encodeModel(solveGraph(f, spec.reg)), { threads: training.threads });
   const gram = await runtime.createSession(encodeModel(gramGraph(f)), { threads: training.threads });
   try {
-    const history: EpochReport[] = [];
-    let best = { loss: Infinity, epoch: 0, weights: undefined as FactorWeights | undefined };
-    let sinceBest = 0;
-    let stoppedEarly = false;
+    const log = new EpochLog<FactorWeights>(training, options.onEpoch);
     for (let epoch = 0; epoch < training.epochs; epoch++) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error("training was cancelled");
       const started = performance.now();
@@ -142,20 +140,9 @@ export async function fitAls(runtime: Runtime, spec: AlsSpec, training: Training
         samplesPerSecond: rows.length / trainSeconds,
         seconds: (performance.now() - started) / 1000,
       };
-      history.push(report);
-      options.onEpoch?.(report);
-      const monitored = validated ? validated.loss : trainLoss;
-      const minDelta = training.earlyStopping === false ? 0 : training.earlyStopping.minDelta;
-      if (monitored < best.loss - minDelta) {
-        best = { loss: monitored, epoch: epoch + 1, weights: current };
-        sinceBest = 0;
-      } else if (training.earlyStopping !== false && ++sinceBest >= training.earlyStopping.patience) {
-        stoppedEarly = epoch + 1 < training.epochs;
-        break;
-      }
+      if (log.record(report, () => current)) break;
     }
-    const keepLast = training.earlyStopping === false || !best.weights;
-    return { weights: keepLast ? weightsOf(x, f, X, Y) : best.weights!, history, bestEpoch: keepLast ? history.length : best.epoch, stoppedEarly };
+    return log.result(() => weightsOf(x, f, X, Y));
   } finally {
     await solve.release();
     await gram.release();

@@ -13,6 +13,7 @@ import type { Runtime, Session } from "../runtime/runtime.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { BlockShape, FactorKind, FactorWeights } from "./factorization.js";
 import { BATCH, ITEM_TABLES, USER_TABLES, bprObjective, mfObjective, svdppObjective, userTables } from "./factorization.js";
+import { EpochLog } from "./epoch-log.js";
 import type { EpochReport } from "./trainer.js";
 import { optimizerConfig } from "./trainer.js";
 import type { TrainingSpec } from "./spec.js";
@@ -165,11 +166,8 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
   // SVD++: |N(u)|^-½ per user, placed in the batch's membership matrix.
   const norm = histories?.map((h) => (h.length > 0 ? 1 / Math.sqrt(h.length) : 0));
   const members = histories ? new Float32Array(shape.userRows * B) : undefined;
-  const history: EpochReport[] = [];
-  let best = { loss: Infinity, epoch: 0, weights: undefined as FactorWeights | undefined };
-  let sinceBest = 0;
+  const log = new EpochLog<FactorWeights>(training, options.onEpoch);
   let stepCount = 0;
-  let stoppedEarly = false;
 
   for (let epoch = 0; epoch < training.epochs; epoch++) {
     const started = performance.now();
@@ -242,25 +240,9 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
       samplesPerSecond: rows.length / trainSeconds,
       seconds: (performance.now() - started) / 1000,
     };
-    history.push(report);
-    options.onEpoch?.(report);
-    const monitored = validated ? validated.loss : trainLoss;
-    const minDelta = training.earlyStopping === false ? 0 : training.earlyStopping.minDelta;
-    if (monitored < best.loss - minDelta) {
-      best = { loss: monitored, epoch: epoch + 1, weights: current };
-      sinceBest = 0;
-    } else if (training.earlyStopping !== false && ++sinceBest >= training.earlyStopping.patience) {
-      stoppedEarly = epoch + 1 < training.epochs;
-      break;
-    }
+    if (log.record(report, () => current)) break;
   }
-  const keepLast = training.earlyStopping === false || !best.weights;
-  return {
-    weights: keepLast ? weightsOf(x, shape, tables, histories) : best.weights!,
-    history,
-    bestEpoch: keepLast ? history.length : best.epoch,
-    stoppedEarly,
-  };
+  return log.result(() => weightsOf(x, shape, tables, histories));
 }
 
 /** A parameter table of `w` by name (its rows without the zero row); undefined for optimizer state. */

@@ -19,6 +19,7 @@ import { objective } from "./network.js";
 import type { ModelSpec, TrainingSpec } from "./spec.js";
 import type { Split } from "./split.js";
 import { splitRows } from "./split.js";
+import { EpochLog } from "./epoch-log.js";
 
 export type { TrainingData };
 
@@ -149,11 +150,8 @@ export async function fit(
     const paramsAndState = (): Record<string, Tensor> => Object.fromEntries(kept.map((s) => [s.name, carried[s.name]]));
     const batchesPerEpoch = buckets.reduce((sum, rows) => sum + Math.ceil(rows.length / training.batchSize), 0);
     const totalSteps = training.epochs * batchesPerEpoch;
-    const history: EpochReport[] = [];
-    let best = { loss: Infinity, epoch: 0, params: copyParams(carried, kept) };
-    let sinceBest = 0;
+    const log = new EpochLog<Map<string, Float32Array>>(training, options.onEpoch);
     let stepCount = 0;
-    let stoppedEarly = false;
 
     for (let epoch = 0; epoch < training.epochs; epoch++) {
       const started = performance.now();
@@ -192,22 +190,9 @@ export async function fit(
         samplesPerSecond: train.length / trainSeconds,
         seconds,
       };
-      history.push(report);
-      options.onEpoch?.(report);
-
-      const monitored = evaluated ? evaluated.loss : trainLoss;
-      const minDelta = training.earlyStopping === false ? 0 : training.earlyStopping.minDelta;
-      if (monitored < best.loss - minDelta) {
-        best = { loss: monitored, epoch: epoch + 1, params: copyParams(carried, kept) };
-        sinceBest = 0;
-      } else if (training.earlyStopping !== false && ++sinceBest >= training.earlyStopping.patience) {
-        stoppedEarly = epoch + 1 < training.epochs;
-        break;
-      }
+      if (log.record(report, () => copyParams(carried, kept))) break;
     }
-    // Without early stopping the last epoch's weights are the result; with it, the best epoch's.
-    const params = training.earlyStopping === false ? copyParams(carried, kept) : best.params;
-    const bestEpoch = training.earlyStopping === false ? history.length : best.epoch;
+    const { weights: params, bestEpoch, history, stoppedEarly } = log.result(() => copyParams(carried, kept));
     if (!monitorValidation) {
       history[bestEpoch - 1].metrics = (await evaluator.evaluate(Object.fromEntries([...params].map(([name, data]) => [name, { dtype: "float32", dims: carried[name].dims, data }])))).metrics;
     }
