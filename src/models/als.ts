@@ -19,7 +19,6 @@ import type { Tensor } from "../runtime/tensor.js";
 import type { FactorWeights } from "./factorization.js";
 import type { FactorFit, FactorFitOptions } from "./factor-trainer.js";
 import { EpochLog } from "./epoch-log.js";
-import type { EpochReport } from "./trainer.js";
 import type { TrainingSpec } from "./spec.js";
 
 export interface AlsSpec {
@@ -129,18 +128,8 @@ export async function fitAls(runtime: Runtime, spec: AlsSpec, training: Training
       const trainLoss = objective(X, U, Y, I, f, byUser, spec.reg) / rows.length;
       if (!Number.isFinite(trainLoss)) throw new MaasError("unprocessable", `ALS diverged in iteration ${epoch + 1}; raise reg (now ${spec.reg})`);
       const trainSeconds = (performance.now() - started) / 1000;
-      const current = weightsOf(x, f, X, Y);
-      const validated = options.validate?.(current);
-      const report: EpochReport = {
-        epoch: epoch + 1,
-        epochs: training.epochs,
-        trainLoss,
-        ...(validated ? { validationLoss: validated.loss, metrics: validated.metrics } : { metrics: {} }),
-        lr: 0,
-        samplesPerSecond: rows.length / trainSeconds,
-        seconds: (performance.now() - started) / 1000,
-      };
-      if (log.record(report, () => current)) break;
+      const epochDone = { trainLoss, lr: 0, samples: rows.length, started, trainSeconds };
+      if (log.recordEpoch(epoch + 1, epochDone, () => weightsOf(x, f, X, Y), options.validate)) break;
     }
     return log.result(() => weightsOf(x, f, X, Y));
   } finally {

@@ -15,6 +15,32 @@ export class EpochLog<W> {
     private readonly onEpoch?: (r: EpochReport) => void,
   ) {}
 
+  /**
+   * Records an epoch of a loop whose weights `current()` builds: it is validated when the loop has a
+   * check, and its weights are kept when it is the best so far. True: stop training.
+   */
+  recordEpoch(
+    epoch: number,
+    e: { trainLoss: number; lr: number; samples: number; started: number; trainSeconds: number },
+    current: () => W,
+    validate?: (w: W) => { loss: number; metrics: Record<string, number> },
+  ): boolean {
+    // Built once, for the check and the kept copy alike; not at all when neither needs it.
+    let weights: W | undefined;
+    const get = () => (weights ??= current());
+    const validated = validate?.(get());
+    const report: EpochReport = {
+      epoch,
+      epochs: this.training.epochs,
+      trainLoss: e.trainLoss,
+      ...(validated ? { validationLoss: validated.loss, metrics: validated.metrics } : { metrics: {} }),
+      lr: e.lr,
+      samplesPerSecond: e.samples / e.trainSeconds,
+      seconds: (performance.now() - e.started) / 1000,
+    };
+    return this.record(report, get);
+  }
+
   /** Records an epoch; `weights()` is taken when it is the best so far. True: stop training. */
   record(report: EpochReport, weights: () => W): boolean {
     this.history.push(report);

@@ -229,18 +229,8 @@ async function loop(session: Session, step: CompiledStep, spec: FactorSpec, trai
     const trainSeconds = (performance.now() - started) / 1000;
     const trainLoss = lossSum / rows.length;
     if (!Number.isFinite(trainLoss)) throw new MaasError("unprocessable", `training diverged in epoch ${epoch + 1} (loss ${trainLoss}); lower the learning rate (now ${training.lr})`);
-    const current = weightsOf(x, shape, tables, histories);
-    const validated = options.validate?.(current);
-    const report: EpochReport = {
-      epoch: epoch + 1,
-      epochs: training.epochs,
-      trainLoss,
-      ...(validated ? { validationLoss: validated.loss, metrics: validated.metrics } : { metrics: {} }),
-      lr,
-      samplesPerSecond: rows.length / trainSeconds,
-      seconds: (performance.now() - started) / 1000,
-    };
-    if (log.record(report, () => current)) break;
+    const epochDone = { trainLoss, lr, samples: rows.length, started, trainSeconds };
+    if (log.recordEpoch(epoch + 1, epochDone, () => weightsOf(x, shape, tables, histories), options.validate)) break;
   }
   return log.result(() => weightsOf(x, shape, tables, histories));
 }
